@@ -1,0 +1,240 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
+namespace Arcd.Ingest.Columnar;
+
+/// <summary>
+/// One named, typed, growable column whose storage is rented from <see cref="ArrayPool{T}"/>.
+/// Values are dense (a null row keeps a default value in its slot) with a validity bitmap that is
+/// only allocated once the first null arrives. Strings are kept as UTF-8 bytes in one arena plus
+/// end offsets, so appending a string never allocates a .NET string.
+/// Single writer: a column is filled by one decoder, then by one shard thread, then read by one
+/// flush worker; ownership moves with the batch or buffer that holds it.
+/// </summary>
+public sealed class Column : IDisposable
+{
+    private const int MinCapacity = 16;
+
+    private long[]? _int64;
+    private double[]? _float64;
+    private bool[]? _bool;
+    private int[]? _stringEnds;
+    private byte[]? _stringBytes;
+    private int _stringByteCount;
+    private ulong[]? _validity;
+
+    public Column(string name, ColumnKind kind, int initialCapacity = MinCapacity)
+    {
+        Name = name;
+        Kind = kind;
+        Allocate(Math.Max(initialCapacity, MinCapacity));
+    }
+
+    public string Name { get; }
+    public ColumnKind Kind { get; private set; }
+    public int Count { get; private set; }
+    public int NullCount { get; private set; }
+    public int Capacity { get; private set; }
+
+    /// <summary>Bytes of string payload held (0 for other kinds).</summary>
+    public int StringByteCount => _stringByteCount;
+
+    /// <summary>Approximate bytes this column holds, for the memory budget.</summary>
+    public long ApproximateBytes => (long)Count * 8 + _stringByteCount;
+
+    public ReadOnlySpan<long> Int64Values => _int64.AsSpan(0, Count);
+    public ReadOnlySpan<double> Float64Values => _float64.AsSpan(0, Count);
+    public ReadOnlySpan<bool> BooleanValues => _bool.AsSpan(0, Count);
+
+    /// <summary>Writable view used only by the owner that sorts in place (the flush path).</summary>
+    internal Span<long> Int64Span => _int64.AsSpan(0, Count);
+
+    public bool IsValid(int row) => _validity is null || (_validity[row >> 6] & (1UL << row)) != 0;
+
+    public ReadOnlySpan<byte> GetStringBytes(int row)
+    {
+        var start = row == 0 ? 0 : _stringEnds![row - 1];
+        return _stringBytes.AsSpan(start, _stringEnds![row] - start);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AppendInt64(long value)
+    {
+        if (Count == Capacity) Grow(Count + 1);
+        _int64![Count++] = value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AppendFloat64(double value)
+    {
+        if (Count == Capacity) Grow(Count + 1);
+        _float64![Count++] = value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AppendBoolean(bool value)
+    {
+        if (Count == Capacity) Grow(Count + 1);
+        _bool![Count++] = value;
+    }
+
+    public void AppendString(ReadOnlySpan<byte> utf8)
+    {
+        if (Count == Capacity) Grow(Count + 1);
+        EnsureStringBytes(_stringByteCount + utf8.Length);
+        utf8.CopyTo(_stringBytes.AsSpan(_stringByteCount));
+        _stringByteCount += utf8.Length;
+        _stringEnds![Count++] = _stringByteCount;
+    }
+
+    public void AppendNull() => AppendNulls(1);
+
+    public void AppendNulls(int count)
+    {
+        if (count <= 0) return;
+        var newCount = Count + count;
+        if (newCount > Capacity) Grow(newCount);
+        EnsureValidity(newCount);
+        for (var row = Count; row < newCount; row++)
+        {
+            _validity![row >> 6] &= ~(1UL << row);
+            switch (Kind)
+            {
+                case ColumnKind.Int64: _int64![row] = 0; break;
+                case ColumnKind.Float64: _float64![row] = 0; break;
+                case ColumnKind.Boolean: _bool![row] = false; break;
+                case ColumnKind.String: _stringEnds![row] = _stringByteCount; break;
+            }
+        }
+        Count = newCount;
+        NullCount += count;
+    }
+
+    /// <summary>
+    /// Within one request an integer column that meets a float becomes float64 (PROTOCOL.md Part A
+    /// item 3: no silent truncation). Integers beyond 2^53 lose precision, as they would in any reader
+    /// that widens int64 to double.
+    /// </summary>
+    public void PromoteInt64ToFloat64()
+    {
+        if (Kind != ColumnKind.Int64) throw new InvalidOperationException($"column '{Name}' is {Kind}, not Int64");
+        var doubles = ArrayPool<double>.Shared.Rent(Capacity);
+        for (var i = 0; i < Count; i++) doubles[i] = _int64![i];
+        ArrayPool<long>.Shared.Return(_int64!);
+        _int64 = null;
+        _float64 = doubles;
+        Kind = ColumnKind.Float64;
+    }
+
+    /// <summary>Appends every row of <paramref name="source"/>, which must have the same kind.</summary>
+    public void AppendColumn(Column source)
+    {
+        if (source.Kind != Kind) throw new InvalidOperationException($"column '{Name}': cannot append {source.Kind} to {Kind}");
+        var rows = source.Count;
+        if (rows == 0) return;
+        var start = Count;
+        var newCount = start + rows;
+        if (newCount > Capacity) Grow(newCount);
+        switch (Kind)
+        {
+            case ColumnKind.Int64: source.Int64Values.CopyTo(_int64.AsSpan(start)); break;
+            case ColumnKind.Float64: source.Float64Values.CopyTo(_float64.AsSpan(start)); break;
+            case ColumnKind.Boolean: source.BooleanValues.CopyTo(_bool.AsSpan(start)); break;
+            case ColumnKind.String:
+                EnsureStringBytes(_stringByteCount + source._stringByteCount);
+                source._stringBytes.AsSpan(0, source._stringByteCount).CopyTo(_stringBytes.AsSpan(_stringByteCount));
+                var ends = _stringEnds.AsSpan(start, rows);
+                source._stringEnds.AsSpan(0, rows).CopyTo(ends);
+                var offset = _stringByteCount;
+                for (var i = 0; i < ends.Length; i++) ends[i] += offset;
+                _stringByteCount += source._stringByteCount;
+                break;
+        }
+        if (source._validity is not null || _validity is not null)
+        {
+            EnsureValidity(newCount);
+            for (var i = 0; i < rows; i++)
+            {
+                var row = start + i;
+                if (source.IsValid(i)) _validity![row >> 6] |= 1UL << row;
+                else _validity![row >> 6] &= ~(1UL << row);
+            }
+        }
+        Count = newCount;
+        NullCount += source.NullCount;
+    }
+
+    public void Dispose()
+    {
+        if (_int64 is not null) ArrayPool<long>.Shared.Return(_int64);
+        if (_float64 is not null) ArrayPool<double>.Shared.Return(_float64);
+        if (_bool is not null) ArrayPool<bool>.Shared.Return(_bool);
+        if (_stringEnds is not null) ArrayPool<int>.Shared.Return(_stringEnds);
+        if (_stringBytes is not null) ArrayPool<byte>.Shared.Return(_stringBytes);
+        if (_validity is not null) ArrayPool<ulong>.Shared.Return(_validity);
+        _int64 = null;
+        _float64 = null;
+        _bool = null;
+        _stringEnds = null;
+        _stringBytes = null;
+        _validity = null;
+        Count = 0;
+        Capacity = 0;
+    }
+
+    private void Allocate(int capacity)
+    {
+        switch (Kind)
+        {
+            case ColumnKind.Int64: _int64 = ArrayPool<long>.Shared.Rent(capacity); capacity = _int64.Length; break;
+            case ColumnKind.Float64: _float64 = ArrayPool<double>.Shared.Rent(capacity); capacity = _float64.Length; break;
+            case ColumnKind.Boolean: _bool = ArrayPool<bool>.Shared.Rent(capacity); capacity = _bool.Length; break;
+            case ColumnKind.String: _stringEnds = ArrayPool<int>.Shared.Rent(capacity); capacity = _stringEnds.Length; break;
+        }
+        Capacity = capacity;
+    }
+
+    private void Grow(int required)
+    {
+        var capacity = Math.Max(required, Capacity * 2);
+        switch (Kind)
+        {
+            case ColumnKind.Int64: _int64 = Regrow(_int64!, capacity, Count); capacity = _int64.Length; break;
+            case ColumnKind.Float64: _float64 = Regrow(_float64!, capacity, Count); capacity = _float64.Length; break;
+            case ColumnKind.Boolean: _bool = Regrow(_bool!, capacity, Count); capacity = _bool.Length; break;
+            case ColumnKind.String: _stringEnds = Regrow(_stringEnds!, capacity, Count); capacity = _stringEnds.Length; break;
+        }
+        if (_validity is not null)
+        {
+            // Invariant: every bit at or past Count is 1, so appending a value needs no bitmap write.
+            var used = WordsFor(Count);
+            _validity = Regrow(_validity, WordsFor(capacity), used);
+            _validity.AsSpan(used).Fill(ulong.MaxValue);
+        }
+        Capacity = capacity;
+    }
+
+    private void EnsureStringBytes(int required)
+    {
+        if (_stringBytes is null) _stringBytes = ArrayPool<byte>.Shared.Rent(Math.Max(required, 256));
+        else if (required > _stringBytes.Length) _stringBytes = Regrow(_stringBytes, Math.Max(required, _stringBytes.Length * 2), _stringByteCount);
+    }
+
+    /// <summary>Creates the bitmap on the first null; every row before it was valid. Callers grow first.</summary>
+    private void EnsureValidity(int rows)
+    {
+        if (_validity is not null) return;
+        _validity = ArrayPool<ulong>.Shared.Rent(WordsFor(Math.Max(Capacity, rows)));
+        _validity.AsSpan().Fill(ulong.MaxValue);
+    }
+
+    private static int WordsFor(int rows) => (rows + 63) >> 6;
+
+    private static T[] Regrow<T>(T[] old, int capacity, int used)
+    {
+        var next = ArrayPool<T>.Shared.Rent(capacity);
+        old.AsSpan(0, used).CopyTo(next);
+        ArrayPool<T>.Shared.Return(old);
+        return next;
+    }
+}

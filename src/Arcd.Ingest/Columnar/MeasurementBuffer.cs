@@ -1,0 +1,71 @@
+namespace Arcd.Ingest.Columnar;
+
+/// <summary>
+/// The rows buffered for one (database, measurement) with one schema (same column names and
+/// kinds). Exactly one writer: the shard thread that owns the key. Once sealed it belongs to a
+/// flush worker, which disposes it after the rows are durable.
+/// </summary>
+public sealed class MeasurementBuffer : IDisposable
+{
+    private readonly Column[] _columns;
+    private readonly Dictionary<string, int> _columnIndex;
+
+    private MeasurementBuffer(string database, string measurement, ColumnBatch shape, long createdTimestamp)
+    {
+        Database = database;
+        Measurement = measurement;
+        CreatedTimestamp = createdTimestamp;
+        Time = new Column(ColumnBatch.TimeColumnName, ColumnKind.Int64, shape.RowCount);
+        _columns = new Column[shape.Columns.Count];
+        _columnIndex = new Dictionary<string, int>(shape.Columns.Count, StringComparer.Ordinal);
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            var source = shape.Columns[i];
+            _columns[i] = new Column(source.Name, source.Kind, source.Count);
+            _columnIndex[source.Name] = i;
+        }
+    }
+
+    public string Database { get; }
+    public string Measurement { get; }
+    public Column Time { get; }
+    public IReadOnlyList<Column> Columns => _columns;
+    public int RowCount => Time.Count;
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the first append (age trigger).</summary>
+    public long CreatedTimestamp { get; }
+
+    /// <summary>Memory-budget bytes charged for the batches in this buffer; released after the flush.</summary>
+    public long ReservedBytes { get; private set; }
+
+    public static MeasurementBuffer StartWith(string database, ColumnBatch batch, long reservedBytes, long nowTimestamp)
+    {
+        var buffer = new MeasurementBuffer(database, batch.Measurement, batch, nowTimestamp);
+        buffer.Append(batch, reservedBytes);
+        return buffer;
+    }
+
+    /// <summary>Same column names with the same kinds: the batch can be appended without a new file schema.</summary>
+    public bool HasSameSchema(ColumnBatch batch)
+    {
+        if (batch.Columns.Count != _columns.Length) return false;
+        foreach (var column in batch.Columns)
+        {
+            if (!_columnIndex.TryGetValue(column.Name, out var index) || _columns[index].Kind != column.Kind) return false;
+        }
+        return true;
+    }
+
+    public void Append(ColumnBatch batch, long reservedBytes)
+    {
+        Time.AppendColumn(batch.Time);
+        foreach (var column in batch.Columns) _columns[_columnIndex[column.Name]].AppendColumn(column);
+        ReservedBytes += reservedBytes;
+    }
+
+    public void Dispose()
+    {
+        Time.Dispose();
+        foreach (var column in _columns) column.Dispose();
+    }
+}

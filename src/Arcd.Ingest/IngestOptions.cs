@@ -1,0 +1,39 @@
+namespace Arcd.Ingest;
+
+/// <summary>The <c>Ingest</c> configuration section (key names are part of the user interface).</summary>
+public sealed class IngestOptions
+{
+    /// <summary>Seal a measurement buffer when it holds this many rows.</summary>
+    public int MaxBufferRows { get; set; } = 1_000_000;
+
+    /// <summary>Seal a buffer this long after its first row arrived.</summary>
+    public TimeSpan MaxBufferAge { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Shard threads; 0 means one per processor.</summary>
+    public int Shards { get; set; }
+
+    /// <summary>Flush threads (sort, encode, write); 0 means half the processors, at least one.</summary>
+    public int FlushWorkers { get; set; }
+
+    /// <summary>Requests that may wait in one shard's queue before writes get 503.</summary>
+    public int ShardQueueCapacity { get; set; } = 4096;
+
+    /// <summary>Bytes of decoded rows held in queues, buffers and flushes together; beyond it writes get 503.</summary>
+    public long MemoryBudgetBytes { get; set; } = 1L << 30;
+
+    internal int EffectiveShards => Shards > 0 ? Shards : Environment.ProcessorCount;
+    internal int EffectiveFlushWorkers => FlushWorkers > 0 ? FlushWorkers : Math.Max(1, Environment.ProcessorCount / 2);
+}
+
+/// <summary>The <c>Storage</c> configuration section.</summary>
+public sealed class StorageOptions
+{
+    /// <summary><c>local</c> is the only backend so far.</summary>
+    public string Backend { get; set; } = "local";
+
+    /// <summary>Data root for the local backend; files go under <c>{Root}/{db}/{m}/YYYY/MM/DD/HH/</c>.</summary>
+    public string Root { get; set; } = "./data/arc";
+
+    /// <summary>Parquet page compression: <c>snappy</c> (default), <c>zstd</c> or <c>none</c>.</summary>
+    public string Compression { get; set; } = "snappy";
+}

@@ -1,0 +1,16 @@
+namespace Arcd.Ingest.Shards;
+
+/// <summary>Plain counters updated with Interlocked; read for logs, /ready and (later) /metrics.</summary>
+public sealed class EngineCounters
+{
+    public long RecordsAccepted;
+    public long RecordsBuffered;
+    public long RecordsWritten;
+    public long FilesWritten;
+    public long FlushFailures;
+    public long RejectedOverBudget;
+    public long RejectedQueueFull;
+
+    /// <summary>1 while the latest flush attempt failed; storage trouble shows in /ready.</summary>
+    public int StorageFailing;
+}

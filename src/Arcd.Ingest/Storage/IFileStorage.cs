@@ -1,0 +1,14 @@
+namespace Arcd.Ingest.Storage;
+
+/// <summary>
+/// Where finished Parquet files go. A file becomes visible under its final path only when it is
+/// complete and durable; a failed put leaves nothing a reader would see.
+/// </summary>
+public interface IFileStorage
+{
+    /// <summary>Human-readable location for logs and <c>check-config</c>.</summary>
+    string Location { get; }
+
+    /// <summary>Writes a file at <paramref name="relativePath"/> ('/'-separated) from what <paramref name="writeContent"/> produces.</summary>
+    Task PutAsync(string relativePath, Func<Stream, CancellationToken, Task> writeContent, CancellationToken cancellationToken);
+}

@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace Arcd.Configuration;
+
+/// <summary>Prints the effective configuration as JSON in arcd.json's own shape, so it can be saved and edited.</summary>
+public static class ConfigPrinter
+{
+    public static void Write(Stream output, LoadedConfig config)
+    {
+        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        var o = config.Options;
+        json.WriteStartObject();
+        json.WriteStartObject("Server");
+        json.WriteString("Host", o.Server.Host);
+        json.WriteNumber("Port", o.Server.Port);
+        json.WriteNumber("MaxRequestBytes", o.Server.MaxRequestBytes);
+        json.WriteString("ShutdownTimeout", o.Server.ShutdownTimeout.ToString("c"));
+        json.WriteEndObject();
+        json.WriteStartObject("Storage");
+        json.WriteString("Backend", o.Storage.Backend);
+        json.WriteString("Root", o.Storage.Root);
+        json.WriteString("Compression", o.Storage.Compression);
+        json.WriteEndObject();
+        json.WriteStartObject("Wal");
+        json.WriteString("Mode", o.Wal.Mode);
+        json.WriteString("Dir", o.Wal.Dir);
+        json.WriteEndObject();
+        json.WriteStartObject("Ingest");
+        json.WriteNumber("MaxBufferRows", o.Ingest.MaxBufferRows);
+        json.WriteString("MaxBufferAge", o.Ingest.MaxBufferAge.ToString("c"));
+        json.WriteNumber("Shards", o.Ingest.Shards);
+        json.WriteNumber("FlushWorkers", o.Ingest.FlushWorkers);
+        json.WriteNumber("ShardQueueCapacity", o.Ingest.ShardQueueCapacity);
+        json.WriteNumber("MemoryBudgetBytes", o.Ingest.MemoryBudgetBytes);
+        json.WriteEndObject();
+        json.WriteStartObject("Auth");
+        json.WriteBoolean("Enabled", o.Auth.Enabled);
+        json.WriteEndObject();
+        json.WriteStartObject("Query");
+        json.WriteString("Timeout", o.Query.Timeout.ToString("c"));
+        json.WriteEndObject();
+        json.WriteStartObject("Log");
+        json.WriteString("Level", o.Log.Level);
+        json.WriteString("Format", o.Log.Format);
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+}

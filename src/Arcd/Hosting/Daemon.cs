@@ -1,0 +1,101 @@
+using System.Runtime.InteropServices;
+using Arcd.Configuration;
+using Arcd.Http;
+using Arcd.Http.Endpoints;
+using Arcd.Ingest.Parquet;
+using Arcd.Ingest.Shards;
+using Arcd.Ingest.Storage;
+using Arcd.Ingest.Wire;
+using Arcd.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace Arcd.Hosting;
+
+/// <summary>
+/// The composition root and lifecycle: start the engine, bind, tell systemd READY=1, wait for
+/// SIGTERM/SIGINT, then stop accepting, finish in-flight requests, flush every buffer, exit 0.
+/// </summary>
+public static class Daemon
+{
+    public static async Task<int> RunAsync(LoadedConfig config)
+    {
+        var options = config.Options;
+        using var loggerFactory = LogSetup.Create(options.Log);
+        var logger = loggerFactory.CreateLogger("Arcd");
+        foreach (var warning in config.Warnings) Log.ConfigWarning(logger, warning);
+
+        var storage = new LocalFileStorage(options.Storage.Root);
+        try
+        {
+            Directory.CreateDirectory(storage.Root);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.StartFailed(logger, $"Storage:Root {storage.Root} cannot be created: {ex.Message}");
+            return 1;
+        }
+
+        ParquetSettings.TryParseCompression(options.Storage.Compression, out var compression);
+        var engine = new IngestEngine(options.Ingest, storage, new ParquetSettings(compression), loggerFactory);
+        engine.Start();
+
+        var state = new DaemonState();
+        var router = new RequestRouter(
+            new HealthEndpoints(state),
+            new MsgPackWriteEndpoint(engine, options.Server.MaxRequestBytes, DecodeLimits.Default));
+        var application = new ArcdHttpApplication(router, logger);
+
+        var stopRequested = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        void OnSignal(PosixSignalContext signal)
+        {
+            signal.Cancel = true; // we exit on our own once everything is flushed
+            stopRequested.TrySetResult(signal.Signal.ToString());
+        }
+
+        using var server = HttpListenerSetup.Create(options.Server, loggerFactory);
+        try
+        {
+            await server.StartAsync(application, CancellationToken.None);
+        }
+        catch (IOException ex)
+        {
+            Log.StartFailed(logger, $"cannot listen on {HttpListenerSetup.DescribeUrl(options.Server)}: {ex.Message}");
+            engine.Stop(options.Server.ShutdownTimeout);
+            return 1;
+        }
+
+        state.MarkReady();
+        Notify(logger, $"READY=1\nSTATUS=listening on {HttpListenerSetup.DescribeUrl(options.Server)}\nMAINPID={Environment.ProcessId}");
+        Log.Started(logger, VersionInfo.Version, HttpListenerSetup.DescribeUrl(options.Server), storage.Root,
+            engine.ShardCount, engine.FlushWorkerCount, options.Wal.Mode);
+
+        var signalName = await stopRequested.Task;
+        Log.Stopping(logger, signalName);
+        Notify(logger, "STOPPING=1");
+        state.MarkNotReady("shutting down");
+
+        var deadline = DateTime.UtcNow + options.Server.ShutdownTimeout;
+        using (var stopHttp = new CancellationTokenSource(options.Server.ShutdownTimeout / 2))
+        {
+            // Stops accepting, then waits for in-flight requests (each completes once its rows are in a buffer).
+            await server.StopAsync(stopHttp.Token);
+        }
+        var left = deadline - DateTime.UtcNow;
+        var flushed = engine.Stop(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        if (!flushed)
+        {
+            Log.StopTimedOut(logger);
+            return 1;
+        }
+        Log.Stopped(logger, Interlocked.Read(ref engine.Counters.RecordsWritten), Interlocked.Read(ref engine.Counters.FilesWritten));
+        return 0;
+    }
+
+    private static void Notify(ILogger logger, string state)
+    {
+        var error = SystemdNotifier.Notify(state);
+        if (error is not null) Log.NotifyFailed(logger, error);
+    }
+}

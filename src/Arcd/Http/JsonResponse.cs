@@ -1,0 +1,39 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Arcd.Http;
+
+/// <summary>Small JSON answers (errors, health) written with a known Content-Length.</summary>
+public static class JsonResponse
+{
+    // Error texts quote names ('v', "cpu.load"); the relaxed encoder keeps them readable and is safe
+    // for a body served as application/json.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static Task WriteAsync(HttpContext context, int status, Action<Utf8JsonWriter> writeBody)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            json.WriteStartObject();
+            writeBody(json);
+            json.WriteEndObject();
+        }
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        response.ContentLength = buffer.WrittenCount;
+        return response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
+    }
+
+    /// <summary>Arc's ingest error shape: <c>{"error": "..."}</c>.</summary>
+    public static Task ErrorAsync(HttpContext context, int status, string message) =>
+        WriteAsync(context, status, json => json.WriteString("error", message));
+
+    public static void NoContent(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+}

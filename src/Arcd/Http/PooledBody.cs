@@ -1,0 +1,76 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http;
+
+namespace Arcd.Http;
+
+public enum BodyStatus
+{
+    Ok,
+    TooLarge,
+}
+
+/// <summary>A request body copied into one rented array. Returned to the pool exactly once, by Dispose.</summary>
+public sealed class PooledBody : IDisposable
+{
+    private byte[]? _array;
+
+    private PooledBody(byte[] array, int length)
+    {
+        _array = array;
+        Length = length;
+    }
+
+    public int Length { get; }
+    public ReadOnlyMemory<byte> Memory => new(_array, 0, Length);
+
+    /// <summary>
+    /// Reads the whole body, refusing it from Content-Length before reading when that is known
+    /// and over <paramref name="maxBytes"/>, and again while reading when it is not (chunked).
+    /// </summary>
+    public static async ValueTask<(BodyStatus Status, PooledBody? Body)> ReadAsync(HttpRequest request, long maxBytes)
+    {
+        var declared = request.ContentLength;
+        if (declared > maxBytes) return (BodyStatus.TooLarge, null);
+
+        var reader = request.BodyReader;
+        var array = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(declared ?? 16 * 1024, 1, maxBytes));
+        var used = 0;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (used + buffer.Length > maxBytes)
+                {
+                    reader.AdvanceTo(buffer.End);
+                    ArrayPool<byte>.Shared.Return(array);
+                    return (BodyStatus.TooLarge, null);
+                }
+                if (used + buffer.Length > array.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(array.Length * 2L, used + buffer.Length), maxBytes));
+                    array.AsSpan(0, used).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(array);
+                    array = bigger;
+                }
+                buffer.CopyTo(array.AsSpan(used));
+                used += (int)buffer.Length;
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted) return (BodyStatus.Ok, new PooledBody(array, used));
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(array);
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_array is null) return;
+        ArrayPool<byte>.Shared.Return(_array);
+        _array = null;
+    }
+}
