@@ -89,7 +89,9 @@ public static class ConfigLoader
         }
         catch (InvalidOperationException ex)
         {
-            throw new ConfigException($"{section}: {ex.Message}");
+            // The binder names unknown keys as "...were not found on the instance of T: 'A', 'B'".
+            var unknown = ex.Message.IndexOf("were not found", StringComparison.Ordinal) >= 0 ? ex.Message[(ex.Message.LastIndexOf(": ", StringComparison.Ordinal) + 2)..] : null;
+            throw new ConfigException(unknown is null ? $"{section}: {ex.Message}" : $"{section}: unknown key {unknown}");
         }
     }
 

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Arcd.Tests.Support;
+
+namespace Arcd.Tests.Packaging;
+
+public class PackagingTests
+{
+    private static (int ExitCode, string Output) Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    private static string? Which(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
+
+    [Fact]
+    public void Systemd_unit_verifies_cleanly()
+    {
+        var analyze = Which("systemd-analyze");
+        if (analyze is null && Environment.GetEnvironmentVariable("CI") is null)
+            return; // a developer machine without systemd (macOS); CI installs it and always runs this
+        Assert.NotNull(analyze);
+
+        using var temp = new TempDirectory();
+        // verify checks that ExecStart is executable: point it at a real binary, keep everything else.
+        var unit = File.ReadAllText(Path.Combine(RepoPaths.Root, "arcd.service"))
+            .Replace("ExecStart=/usr/local/bin/arcd", "ExecStart=/bin/true", StringComparison.Ordinal);
+        Assert.Contains("Type=notify", unit);
+        Assert.Contains("ProtectSystem=strict", unit);
+        Assert.Contains("StateDirectory=arcd", unit);
+        var path = Path.Combine(temp.Path, "arcd.service");
+        File.WriteAllText(path, unit);
+        var (exitCode, output) = Run(analyze, "verify", path);
+        Assert.True(exitCode == 0 && output.Trim().Length == 0, $"systemd-analyze verify: exit {exitCode}\n{output}");
+    }
+
+    [Fact]
+    public void Unit_stop_timeout_leaves_room_for_the_shutdown_timeout()
+    {
+        var unit = File.ReadAllLines(Path.Combine(RepoPaths.Root, "arcd.service"));
+        var stopSeconds = int.Parse(unit.Single(l => l.StartsWith("TimeoutStopSec=", StringComparison.Ordinal))["TimeoutStopSec=".Length..]);
+        var shutdown = Arcd.Configuration.ConfigLoader.Load(Path.Combine(RepoPaths.Root, "packaging", "arcd.json"), [], new Dictionary<string, string?>())
+            .Options.Server.ShutdownTimeout;
+        Assert.True(stopSeconds > shutdown.TotalSeconds + 30, $"TimeoutStopSec={stopSeconds}s vs Server:ShutdownTimeout={shutdown}");
+    }
+
+    [Fact]
+    public void Launchd_plist_parses_with_a_plist_parser()
+    {
+        var plist = Path.Combine(RepoPaths.Root, "packaging", "macos", "dev.arcd.arcd.plist");
+        const string Script = """
+            import plistlib, sys
+            with open(sys.argv[1], 'rb') as f:
+                job = plistlib.load(f)
+            assert job['Label'] == 'dev.arcd.arcd', job['Label']
+            assert job['ProgramArguments'][0] == '/usr/local/bin/arcd', job['ProgramArguments']
+            assert job['ProgramArguments'][1:] == ['run', '--config', '/usr/local/etc/arcd/arcd.json']
+            assert job['ExitTimeOut'] >= 150
+            assert job['KeepAlive'] == {'SuccessfulExit': False}
+            print('ok')
+            """;
+        var (exitCode, output) = Run("python3", "-c", Script, plist);
+        Assert.True(exitCode == 0, output);
+        Assert.Equal("ok", output.Trim());
+    }
+}
