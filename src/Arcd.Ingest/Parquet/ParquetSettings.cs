@@ -1,6 +1,3 @@
-using System.IO.Compression;
-using ParquetNet = Parquet;
-
 namespace Arcd.Ingest.Parquet;
 
 public enum ParquetCompression
@@ -10,8 +7,7 @@ public enum ParquetCompression
     None,
 }
 
-/// <summary>How files are encoded. Compression method and level are always explicit: Parquet.Net's
-/// default level is "smallest size" (zstd 19), which costs seconds per million rows.</summary>
+/// <summary>How files are encoded: page compression (zstd at level 1, its fast end).</summary>
 public sealed record ParquetSettings(ParquetCompression Compression)
 {
     public static readonly ParquetSettings Default = new(ParquetCompression.Snappy);
@@ -26,15 +22,4 @@ public sealed record ParquetSettings(ParquetCompression Compression)
             default: compression = default; return false;
         }
     }
-
-    internal ParquetNet.ParquetOptions ToOptions() => new()
-    {
-        CompressionMethod = Compression switch
-        {
-            ParquetCompression.Zstd => ParquetNet.CompressionMethod.Zstd,
-            ParquetCompression.None => ParquetNet.CompressionMethod.None,
-            _ => ParquetNet.CompressionMethod.Snappy,
-        },
-        CompressionLevel = CompressionLevel.Fastest,
-    };
 }

@@ -123,7 +123,7 @@ public class EndToEndIngestTests
         using (var response = await daemon.PostMsgPackAsync(MsgPack.Hex(Wire.ColumnarMsgPackDecoderTests.Tv1), "production"))
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && !Directory.Exists(Path.Combine(daemon.DataRoot, "production"))) await Task.Delay(50);
+        while (DateTime.UtcNow < deadline && Directory.GetFiles(daemon.DataRoot, "*.parquet", SearchOption.AllDirectories).Length == 0) await Task.Delay(50);
         Assert.Single(Directory.GetFiles(daemon.DataRoot, "*.parquet", SearchOption.AllDirectories));
         Assert.Equal(0, await daemon.StopAsync());
     }

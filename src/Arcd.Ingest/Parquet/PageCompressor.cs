@@ -1,0 +1,44 @@
+using Snappier;
+using ZstdSharp;
+
+namespace Arcd.Ingest.Parquet;
+
+/// <summary>Compresses one page body into a reusable buffer with the file's codec.</summary>
+internal sealed class PageCompressor(ParquetCompression compression) : IDisposable
+{
+    private const int ZstdLevel = 1;
+    private Compressor? _zstd;
+
+    /// <summary>parquet.thrift CompressionCodec.</summary>
+    public int Codec => compression switch
+    {
+        ParquetCompression.Snappy => 1,
+        ParquetCompression.Zstd => 6,
+        _ => 0,
+    };
+
+    public ReadOnlySpan<byte> Compress(ReadOnlySpan<byte> body, PooledBuffer scratch)
+    {
+        scratch.Clear();
+        switch (compression)
+        {
+            case ParquetCompression.Snappy:
+            {
+                var written = Snappy.Compress(body, scratch.GetSpan(Snappy.GetMaxCompressedLength(body.Length)));
+                scratch.Advance(written);
+                return scratch.Span;
+            }
+            case ParquetCompression.Zstd:
+            {
+                _zstd ??= new Compressor(ZstdLevel);
+                var written = _zstd.Wrap(body, scratch.GetSpan(Compressor.GetCompressBound(body.Length)));
+                scratch.Advance(written);
+                return scratch.Span;
+            }
+            default:
+                return body;
+        }
+    }
+
+    public void Dispose() => _zstd?.Dispose();
+}

@@ -1,0 +1,43 @@
+namespace Arcd.Ingest.Parquet;
+
+/// <summary>
+/// Parquet's RLE / bit-packed hybrid encoding for definition levels and dictionary indices.
+/// One RLE run when every value is the same (the common "no nulls" case), otherwise one
+/// bit-packed run of groups of 8 (the tail of the last group is padding the reader ignores).
+/// </summary>
+internal static class RleBitPackedHybrid
+{
+    public static int BitWidth(int maxValue) => maxValue == 0 ? 0 : 32 - int.LeadingZeroCount(maxValue);
+
+    public static void Encode(ReadOnlySpan<int> values, int bitWidth, PooledBuffer output)
+    {
+        if (values.IsEmpty) return;
+        if (IsConstant(values))
+        {
+            output.WriteUnsignedVarInt((ulong)values.Length << 1);
+            var value = values[0];
+            for (var b = 0; b < (bitWidth + 7) / 8; b++) output.WriteByte((byte)(value >> (8 * b)));
+            return;
+        }
+
+        var groups = (values.Length + 7) / 8;
+        output.WriteUnsignedVarInt(((ulong)groups << 1) | 1);
+        var packed = output.GetSpan(groups * bitWidth);
+        packed.Clear();
+        long bit = 0;
+        foreach (var value in values)
+        {
+            for (var b = 0; b < bitWidth; b++, bit++)
+                if ((value & (1 << b)) != 0) packed[(int)(bit >> 3)] |= (byte)(1 << (int)(bit & 7));
+        }
+        output.Advance(groups * bitWidth);
+    }
+
+    private static bool IsConstant(ReadOnlySpan<int> values)
+    {
+        var first = values[0];
+        foreach (var value in values)
+            if (value != first) return false;
+        return true;
+    }
+}

@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text;
+using Arcd.Ingest.Columnar;
+using Arcd.Ingest.Flush;
+using Arcd.Ingest.Parquet;
+using Arcd.Tests.Support;
+using ParquetNet = Parquet;
+
+namespace Arcd.Tests.Parquet;
+
+/// <summary>
+/// Property tests for arcd's Parquet encoder: random batches (nulls, empty strings, NaN, extreme
+/// values, one row, many rows, unsorted time) must read back identically through two independent
+/// readers, DuckDB and Parquet.Net, with correct statistics.
+/// </summary>
+public class ParquetFileWriterTests
+{
+    private sealed record Sample(long[] Times, long?[] Ints, double?[] Doubles, bool?[] Bools, string?[] Strings);
+
+    private static Sample RandomSample(Random random, int rows)
+    {
+        long[] extremeInts = [long.MinValue, long.MaxValue, 0, -1];
+        double[] extremeDoubles = [double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, double.Epsilon, double.MaxValue];
+        string[] strings = ["", "a", "host-1", "é ü 漢字", new string('x', 300), "z"];
+        var nullRate = random.Next(4) switch { 0 => 0.0, 1 => 1.0, _ => random.NextDouble() * 0.5 };
+        bool IsNull() => random.NextDouble() < nullRate;
+        return new Sample(
+            Enumerable.Range(0, rows).Select(_ => 1_700_000_000_000_000L + random.NextInt64(-10_000_000_000, 10_000_000_000)).ToArray(),
+            Enumerable.Range(0, rows).Select(_ => IsNull() ? (long?)null : random.Next(5) == 0 ? extremeInts[random.Next(4)] : random.NextInt64()).ToArray(),
+            Enumerable.Range(0, rows).Select(_ => IsNull() ? (double?)null : random.Next(5) == 0 ? extremeDoubles[random.Next(6)] : random.NextDouble() * 1e6 - 5e5).ToArray(),
+            Enumerable.Range(0, rows).Select(_ => IsNull() ? (bool?)null : random.Next(2) == 0).ToArray(),
+            Enumerable.Range(0, rows).Select(_ => IsNull() ? null : random.Next(3) == 0 ? $"s{random.Next(rows)}" : strings[random.Next(strings.Length)]).ToArray());
+    }
+
+    private static MeasurementBuffer ToBuffer(Sample sample)
+    {
+        using var batch = new ColumnBatch("m");
+        foreach (var time in sample.Times) batch.Time.AppendInt64(time);
+        var ints = new Column("i", ColumnKind.Int64);
+        var doubles = new Column("d", ColumnKind.Float64);
+        var bools = new Column("b", ColumnKind.Boolean);
+        var strings = new Column("s", ColumnKind.String);
+        for (var r = 0; r < sample.Times.Length; r++)
+        {
+            if (sample.Ints[r] is { } i) ints.AppendInt64(i); else ints.AppendNull();
+            if (sample.Doubles[r] is { } d) doubles.AppendFloat64(d); else doubles.AppendNull();
+            if (sample.Bools[r] is { } b) bools.AppendBoolean(b); else bools.AppendNull();
+            if (sample.Strings[r] is { } s) strings.AppendString(Encoding.UTF8.GetBytes(s)); else strings.AppendNull();
+        }
+        batch.Add(ints);
+        batch.Add(doubles);
+        batch.Add(bools);
+        batch.Add(strings);
+        return MeasurementBuffer.StartWith("db", batch, 0, 0);
+    }
+
+    [Theory]
+    [InlineData(ParquetCompression.Snappy)]
+    [InlineData(ParquetCompression.Zstd)]
+    [InlineData(ParquetCompression.None)]
+    public async Task Random_batches_read_back_identically_in_duckdb_and_parquet_net(ParquetCompression compression)
+    {
+        var random = new Random(42 + (int)compression);
+        using var temp = new TempDirectory();
+        foreach (var rows in new[] { 1, 2, 7, 8, 9, 100, 1000, 20_000 })
+        {
+            var sample = RandomSample(random, rows);
+            using var buffer = ToBuffer(sample);
+            using var order = TimeOrder.Compute(buffer.Time.Int64Values);
+            var path = Path.Combine(temp.Path, $"{compression}-{rows}.parquet");
+            await using (var file = File.Create(path))
+                ParquetFileWriter.Write(file, buffer, order, 0, rows, new ParquetSettings(compression), [new("arc:tags", "host")]);
+
+            var expected = Enumerable.Range(0, rows).Select(r => order.SourceRow(r)).ToArray();
+            AssertDuckDbReads(path, sample, expected);
+            await AssertParquetNetReads(path, sample, expected);
+        }
+    }
+
+    private static void AssertDuckDbReads(string path, Sample sample, int[] expected)
+    {
+        var types = DuckDb.Types($"read_parquet('{path}')");
+        Assert.Equal("TIMESTAMP WITH TIME ZONE", types["time"]);
+        Assert.Equal("BIGINT", types["i"]);
+        Assert.Equal("DOUBLE", types["d"]);
+        Assert.Equal("BOOLEAN", types["b"]);
+        Assert.Equal("VARCHAR", types["s"]);
+
+        // Strings of doubles compare NaN and -0.0 exactly; file_row_number keeps file order without ORDER BY on values.
+        var rows = DuckDb.Query($"SELECT epoch_us(time)::VARCHAR, i::VARCHAR, d, b, s FROM read_parquet('{path}', file_row_number=true) ORDER BY file_row_number");
+        Assert.Equal(expected.Length, rows.Count);
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var source = expected[r];
+            Assert.Equal(sample.Times[source].ToString(CultureInfo.InvariantCulture), rows[r][0]);
+            Assert.Equal(sample.Ints[source]?.ToString(CultureInfo.InvariantCulture), rows[r][1]);
+            AssertSameDouble(sample.Doubles[source], (double?)rows[r][2]);
+            Assert.Equal(sample.Bools[source], (bool?)rows[r][3]);
+            Assert.Equal(sample.Strings[source], (string?)rows[r][4]);
+        }
+
+        var kv = DuckDb.Query($"SELECT decode(key), decode(value) FROM parquet_kv_metadata('{path}')");
+        Assert.Contains(kv, row => (string)row[0]! == "arc:tags" && (string)row[1]! == "host");
+
+        // Statistics: null counts exact; min/max equal to what the data says.
+        var stats = DuckDb.Query($"SELECT path_in_schema, stats_null_count, stats_min_value, stats_max_value FROM parquet_metadata('{path}')")
+            .ToDictionary(r => (string)r[0]!, r => r);
+        Assert.Equal((long)sample.Ints.Count(v => v is null), stats["i"][1]);
+        Assert.Equal((long)sample.Strings.Count(v => v is null), stats["s"][1]);
+        var ints = sample.Ints.Where(v => v is not null).Select(v => v!.Value).ToArray();
+        if (ints.Length > 0)
+        {
+            Assert.Equal(ints.Min().ToString(CultureInfo.InvariantCulture), stats["i"][2]);
+            Assert.Equal(ints.Max().ToString(CultureInfo.InvariantCulture), stats["i"][3]);
+        }
+        var minTime = DuckDb.Scalar($"SELECT epoch_us(min(time))::VARCHAR FROM read_parquet('{path}')");
+        Assert.Equal(sample.Times.Min().ToString(CultureInfo.InvariantCulture), minTime);
+        // Pruning by statistics must not lose rows: a range query agrees with a full count.
+        var middle = sample.Times.Order().ElementAt(sample.Times.Length / 2);
+        var inRange = Convert.ToInt64(DuckDb.Scalar($"SELECT count(*) FROM read_parquet('{path}') WHERE epoch_us(time) >= {middle}"), CultureInfo.InvariantCulture);
+        Assert.Equal(sample.Times.Count(t => t >= middle), inRange);
+    }
+
+    private static async Task AssertParquetNetReads(string path, Sample sample, int[] expected)
+    {
+        await using var reader = await ParquetNet.ParquetReader.CreateAsync(path);
+        var fields = reader.Schema.GetDataFields().ToDictionary(f => f.Name);
+        using var group = reader.OpenRowGroupReader(0);
+        var rows = expected.Length;
+
+        var times = new DateTime[rows];
+        await group.ReadAsync(fields["time"], times.AsMemory());
+        var ints = new long?[rows];
+        await group.ReadAsync(fields["i"], ints.AsMemory());
+        var doubles = new double?[rows];
+        await group.ReadAsync(fields["d"], doubles.AsMemory());
+        var bools = new bool?[rows];
+        await group.ReadAsync(fields["b"], bools.AsMemory());
+        var strings = new string?[rows];
+        await group.ReadAsync(fields["s"], strings.AsMemory());
+
+        for (var r = 0; r < rows; r++)
+        {
+            var source = expected[r];
+            Assert.Equal(sample.Times[source], (times[r].Ticks - DateTime.UnixEpoch.Ticks) / 10);
+            Assert.Equal(sample.Ints[source], ints[r]);
+            AssertSameDouble(sample.Doubles[source], doubles[r]);
+            Assert.Equal(sample.Bools[source], bools[r]);
+            Assert.Equal(sample.Strings[source], strings[r]);
+        }
+    }
+
+    private static void AssertSameDouble(double? expected, double? actual)
+    {
+        if (expected is null || actual is null) Assert.Equal(expected, actual);
+        else Assert.Equal(BitConverter.DoubleToInt64Bits(expected.Value), BitConverter.DoubleToInt64Bits(actual.Value));
+    }
+}
