@@ -69,4 +69,30 @@ public class PackagingTests
         Assert.True(exitCode == 0, output);
         Assert.Equal("ok", output.Trim());
     }
+
+    [Fact]
+    public void Install_script_stages_binary_config_and_service_under_destdir()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var temp = new TempDirectory();
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(RepoPaths.Root, "packaging", "install.sh"));
+        start.ArgumentList.Add("install");
+        start.Environment["DESTDIR"] = temp.Path;
+        start.Environment["BINARY"] = RepoPaths.AotBinary;
+        using (var process = Process.Start(start)!)
+        {
+            var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            Assert.True(process.ExitCode == 0, output);
+        }
+        Assert.True(File.Exists(Path.Combine(temp.Path, "usr/local/bin/arcd")));
+        Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Root, "packaging", "arcd.json")), File.ReadAllText(Path.Combine(temp.Path, "etc/arcd/arcd.json")));
+        Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Root, "arcd.service")), File.ReadAllText(Path.Combine(temp.Path, "etc/systemd/system/arcd.service")));
+        Assert.True(File.Exists(Path.Combine(temp.Path, "usr/lib/sysusers.d/arcd.conf")));
+
+        // The installed config is valid for the installed binary.
+        var (exitCode, output2) = Run(Path.Combine(temp.Path, "usr/local/bin/arcd"), "check-config", "--config", Path.Combine(temp.Path, "etc/arcd/arcd.json"));
+        Assert.True(exitCode == 0, output2);
+    }
 }

@@ -1,0 +1,44 @@
+# arcd — build, test, publish, run, install. `make help` lists the targets.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+RID ?= $(shell uname -s | sed 's/Linux/linux/;s/Darwin/osx/')-$(shell uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/;s/arm64/arm64/')
+AOT_DIR := artifacts/aot
+BENCH_DIR := artifacts/bench
+PREFIX ?= /usr/local
+
+.PHONY: help build test publish run install uninstall clean bench-startup
+
+help:
+	@echo "make run            publish the Native AOT binary and run it with embedded defaults (127.0.0.1:8000, ./data)"
+	@echo "make test           publish, then run every test (unit, integration, AOT smoke, packaging)"
+	@echo "make build          debug build of everything"
+	@echo "make publish        Native AOT binary at $(AOT_DIR)/arcd"
+	@echo "make install        install binary, config and service (systemd on Linux, launchd on macOS); DESTDIR honoured"
+	@echo "make uninstall      remove what install put in place (data is kept)"
+	@echo "make bench-startup  median exec->/health, exec->first 204 and idle RSS over 20 starts"
+	@echo "make clean          remove build output"
+
+build:
+	$(DOTNET) build arcd.sln
+
+publish:
+	$(DOTNET) publish src/Arcd -c Release -r $(RID) -o $(AOT_DIR)
+
+run: publish
+	$(AOT_DIR)/arcd
+
+test: publish
+	$(DOTNET) test arcd.sln
+
+install: publish
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" BINARY="$(AOT_DIR)/arcd" packaging/install.sh install
+
+uninstall:
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" packaging/install.sh uninstall
+
+bench-startup: publish
+	$(DOTNET) publish bench/Arcd.Bench -c Release -r $(RID) -o $(BENCH_DIR)
+	$(BENCH_DIR)/arcd-bench startup --binary $(AOT_DIR)/arcd --runs 20 --json bench/results/startup.json
+
+clean:
+	rm -rf artifacts

@@ -1,0 +1,22 @@
+using Arcd.Bench;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(StartupBench.Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+try
+{
+    return args[0] switch
+    {
+        "startup" => await StartupBench.RunAsync(BenchArgs.Parse(args.AsSpan(1))),
+        _ => throw new ArgumentException($"unknown mode '{args[0]}'"),
+    };
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"arcd-bench: {ex.Message}");
+    Console.Error.WriteLine(StartupBench.Usage);
+    return 2;
+}
