@@ -18,6 +18,9 @@ public sealed class ColumnBatch : IDisposable
     }
 
     public string Measurement { get; set; }
+
+    /// <summary>Sorted names of the columns that are tags (row format and line protocol); written as <c>arc:tags</c>.</summary>
+    public IReadOnlyList<string> TagNames { get; set; } = [];
     public Column Time { get; }
     public IReadOnlyList<Column> Columns => _columns;
     public int RowCount => Time.Count;

@@ -16,6 +16,7 @@ public sealed class MeasurementBuffer : IDisposable
         Measurement = measurement;
         CreatedTimestamp = createdTimestamp;
         Time = new Column(ColumnBatch.TimeColumnName, ColumnKind.Int64, shape.RowCount);
+        TagNames = shape.TagNames;
         _columns = new Column[shape.Columns.Count];
         _columnIndex = new Dictionary<string, int>(shape.Columns.Count, StringComparer.Ordinal);
         for (var i = 0; i < _columns.Length; i++)
@@ -30,6 +31,7 @@ public sealed class MeasurementBuffer : IDisposable
     public string Measurement { get; }
     public Column Time { get; }
     public IReadOnlyList<Column> Columns => _columns;
+    public IReadOnlyList<string> TagNames { get; }
     public int RowCount => Time.Count;
 
     /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the first append (age trigger).</summary>
@@ -48,7 +50,7 @@ public sealed class MeasurementBuffer : IDisposable
     /// <summary>Same column names with the same kinds: the batch can be appended without a new file schema.</summary>
     public bool HasSameSchema(ColumnBatch batch)
     {
-        if (batch.Columns.Count != _columns.Length) return false;
+        if (batch.Columns.Count != _columns.Length || !batch.TagNames.SequenceEqual(TagNames)) return false;
         foreach (var column in batch.Columns)
         {
             if (!_columnIndex.TryGetValue(column.Name, out var index) || _columns[index].Kind != column.Kind) return false;

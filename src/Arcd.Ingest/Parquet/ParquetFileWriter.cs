@@ -40,7 +40,11 @@ internal static class ParquetFileWriter
         ParquetSettings settings, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        Write(output, buffer, order, start, end, settings, keyValueMetadata: null);
+        // Arc records which columns are tags, so its compaction can deduplicate on (tags, time).
+        IReadOnlyList<KeyValuePair<string, string>>? metadata = buffer.TagNames.Count == 0
+            ? null
+            : [new("arc:tags", string.Join(',', buffer.TagNames))];
+        Write(output, buffer, order, start, end, settings, metadata);
         return Task.CompletedTask;
     }
 

@@ -25,11 +25,14 @@ public sealed class IngestEngine
     private readonly WorkQueue<MeasurementBuffer> _flushQueue = new(int.MaxValue);
     private readonly MemoryBudget _budget;
     private readonly CancellationTokenSource _abandon = new();
+    private readonly int _queueCapacity;
     private volatile bool _stopping;
+    private int _submitting;
 
     public IngestEngine(IngestOptions options, IFileStorage storage, ParquetSettings parquet, ILoggerFactory loggerFactory)
     {
         _budget = new MemoryBudget(options.MemoryBudgetBytes);
+        _queueCapacity = options.ShardQueueCapacity;
         var shardLogger = loggerFactory.CreateLogger("Arcd.Ingest.Shard");
         _shards = new Shard[options.EffectiveShards];
         for (var i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, options, _flushQueue, Counters, shardLogger);
@@ -50,31 +53,51 @@ public sealed class IngestEngine
     }
 
     /// <summary>
-    /// Hands a decoded batch to its shard. On anything but <see cref="SubmitStatus.Accepted"/> the
-    /// caller still owns (and disposes) the batch and nothing was kept. On acceptance the returned
-    /// task completes once the rows are in the measurement buffer.
+    /// Hands a request's decoded batches to their shards, all or none. On anything but
+    /// <see cref="SubmitStatus.Accepted"/> the caller still owns (and disposes) the batches and
+    /// nothing was kept. On acceptance the engine owns them and the returned task completes once
+    /// every row is in its measurement buffer.
     /// </summary>
-    public SubmitStatus TrySubmit(string database, ColumnBatch batch, out Task completion)
+    public SubmitStatus TrySubmit(string database, IReadOnlyList<ColumnBatch> batches, out Task completion)
     {
         completion = Task.CompletedTask;
-        if (_stopping) return SubmitStatus.Stopping;
-        var bytes = batch.ApproximateBytes;
-        if (!_budget.TryReserve(bytes))
+        Interlocked.Increment(ref _submitting);
+        try
         {
-            Interlocked.Increment(ref Counters.RejectedOverBudget);
-            return SubmitStatus.OverBudget;
+            if (_stopping) return SubmitStatus.Stopping;
+            long bytes = 0;
+            foreach (var batch in batches) bytes += batch.ApproximateBytes;
+            if (!_budget.TryReserve(bytes))
+            {
+                Interlocked.Increment(ref Counters.RejectedOverBudget);
+                return SubmitStatus.OverBudget;
+            }
+            // Capacity is checked for every part before any is queued, so a request is never half-queued;
+            // the memory budget, not the queue length, is what bounds memory.
+            foreach (var batch in batches)
+            {
+                if (_shards[ShardOf(database, batch.Measurement)].QueueDepth >= _queueCapacity)
+                {
+                    _budget.Release(bytes);
+                    Interlocked.Increment(ref Counters.RejectedQueueFull);
+                    return SubmitStatus.QueueFull;
+                }
+            }
+            var done = new WriteCompletion(batches.Count);
+            long rows = 0;
+            foreach (var batch in batches)
+            {
+                rows += batch.RowCount;
+                _shards[ShardOf(database, batch.Measurement)].Enqueue(new ShardItem(database, batch, batch.ApproximateBytes, done));
+            }
+            Interlocked.Add(ref Counters.RecordsAccepted, rows);
+            completion = done.Task;
+            return SubmitStatus.Accepted;
         }
-        var done = new WriteCompletion(1);
-        var shard = _shards[ShardOf(database, batch.Measurement)];
-        if (!shard.TryEnqueue(new ShardItem(database, batch, bytes, done)))
+        finally
         {
-            _budget.Release(bytes);
-            Interlocked.Increment(ref Counters.RejectedQueueFull);
-            return _stopping ? SubmitStatus.Stopping : SubmitStatus.QueueFull;
+            Interlocked.Decrement(ref _submitting);
         }
-        Interlocked.Add(ref Counters.RecordsAccepted, batch.RowCount);
-        completion = done.Task;
-        return SubmitStatus.Accepted;
     }
 
     /// <summary>
@@ -85,6 +108,8 @@ public sealed class IngestEngine
     {
         _stopping = true;
         var deadline = DateTime.UtcNow + timeout;
+        // A submit that passed the stopping check before it was set finishes queueing first.
+        while (Volatile.Read(ref _submitting) > 0) Thread.Yield();
         foreach (var shard in _shards) shard.Complete();
         foreach (var shard in _shards) shard.Join(Remaining(deadline));
         _flushQueue.Complete();

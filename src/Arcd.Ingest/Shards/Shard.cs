@@ -40,7 +40,8 @@ internal sealed partial class Shard
 
     public void Start() => _thread.Start();
 
-    public bool TryEnqueue(in ShardItem item) => _queue.TryEnqueue(item);
+    /// <summary>Queues without a capacity check: the engine checked capacity for the whole request first.</summary>
+    public void Enqueue(in ShardItem item) => _queue.Enqueue(item);
 
     /// <summary>Stops taking work; the thread drains what is queued, seals every buffer and exits.</summary>
     public void Complete() => _queue.Complete();

@@ -28,6 +28,9 @@ public sealed class ServerOptions
     /// <summary>Largest request body accepted (413 beyond it), checked from Content-Length before reading.</summary>
     public long MaxRequestBytes { get; set; } = 64L << 20;
 
+    /// <summary>Largest body after gzip/zstd decompression (413 beyond it); never allocated up front.</summary>
+    public long MaxDecompressedBytes { get; set; } = 256L << 20;
+
     /// <summary>How long a stop may take to finish in-flight requests and flush every buffer.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -115,7 +115,8 @@ public static class ConfigLoader
         if (string.IsNullOrWhiteSpace(o.Server.Host)) Fail("Server:Host", "must not be empty");
         if (!IsBindableHost(o.Server.Host)) Fail("Server:Host", $"'{o.Server.Host}' is not an IP address, 'localhost' or '*'");
         if (o.Server.Port is < 1 or > 65535) Fail("Server:Port", $"{o.Server.Port} is not a TCP port (1-65535)");
-        if (o.Server.MaxRequestBytes < 1) Fail("Server:MaxRequestBytes", "must be positive");
+        if (o.Server.MaxRequestBytes is < 1 or > int.MaxValue) Fail("Server:MaxRequestBytes", "must be 1 to 2147483647");
+        if (o.Server.MaxDecompressedBytes is < 1 or > int.MaxValue) Fail("Server:MaxDecompressedBytes", "must be 1 to 2147483647");
         if (o.Server.ShutdownTimeout <= TimeSpan.Zero) Fail("Server:ShutdownTimeout", "must be positive");
 
         if (!string.Equals(o.Storage.Backend, "local", StringComparison.OrdinalIgnoreCase))

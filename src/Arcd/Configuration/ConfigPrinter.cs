@@ -14,6 +14,7 @@ public static class ConfigPrinter
         json.WriteString("Host", o.Server.Host);
         json.WriteNumber("Port", o.Server.Port);
         json.WriteNumber("MaxRequestBytes", o.Server.MaxRequestBytes);
+        json.WriteNumber("MaxDecompressedBytes", o.Server.MaxDecompressedBytes);
         json.WriteString("ShutdownTimeout", o.Server.ShutdownTimeout.ToString("c"));
         json.WriteEndObject();
         json.WriteStartObject("Storage");

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Arcd.Configuration;
 using Arcd.Http;
 using Arcd.Http.Endpoints;
+using Arcd.Ingest.Catalog;
 using Arcd.Ingest.Parquet;
 using Arcd.Ingest.Shards;
 using Arcd.Ingest.Storage;
@@ -35,6 +36,18 @@ public static class Daemon
             return 1;
         }
 
+        ColumnCatalog catalog;
+        try
+        {
+            catalog = ColumnCatalog.Open(Path.Combine(storage.Root, ".arcd"));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            Log.StartFailed(logger, $"column catalog: {ex.Message}");
+            return 1;
+        }
+        using var catalogLifetime = catalog;
+
         ParquetSettings.TryParseCompression(options.Storage.Compression, out var compression);
         var engine = new IngestEngine(options.Ingest, storage, new ParquetSettings(compression), loggerFactory);
         engine.Start();
@@ -42,7 +55,7 @@ public static class Daemon
         var state = new DaemonState();
         var router = new RequestRouter(
             new HealthEndpoints(state),
-            new MsgPackWriteEndpoint(engine, options.Server.MaxRequestBytes, DecodeLimits.Default));
+            new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default)));
         var application = new ArcdHttpApplication(router, logger);
 
         var stopRequested = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

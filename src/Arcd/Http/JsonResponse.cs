@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Arcd.Ingest.Wire;
 using Microsoft.AspNetCore.Http;
 
 namespace Arcd.Http;
@@ -28,9 +29,27 @@ public static class JsonResponse
         return response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
     }
 
-    /// <summary>Arc's ingest error shape: <c>{"error": "..."}</c>.</summary>
-    public static Task ErrorAsync(HttpContext context, int status, string message) =>
-        WriteAsync(context, status, json => json.WriteString("error", message));
+    /// <summary>
+    /// Arc's ingest error shape <c>{"error": "..."}</c>, plus PROTOCOL.md Part A's
+    /// <c>"details": [{"index" | "line", "column", "reason"}]</c> when there are several failures.
+    /// </summary>
+    public static Task ErrorAsync(HttpContext context, int status, string message, IReadOnlyList<ErrorDetail>? details = null) =>
+        WriteAsync(context, status, json =>
+        {
+            json.WriteString("error", message);
+            if (details is not { Count: > 0 }) return;
+            json.WriteStartArray("details");
+            foreach (var detail in details)
+            {
+                json.WriteStartObject();
+                if (detail.Index is { } index) json.WriteNumber("index", index);
+                if (detail.Line is { } line) json.WriteNumber("line", line);
+                if (detail.Column is { } column) json.WriteString("column", column);
+                json.WriteString("reason", detail.Reason);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        });
 
     public static void NoContent(HttpContext context)
     {

@@ -22,6 +22,7 @@ public sealed class PooledBody : IDisposable
 
     public int Length { get; }
     public ReadOnlyMemory<byte> Memory => new(_array, 0, Length);
+    public ArraySegment<byte> Segment => new(_array!, 0, Length);
 
     /// <summary>
     /// Reads the whole body, refusing it from Content-Length before reading when that is known

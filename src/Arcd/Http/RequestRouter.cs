@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Arcd.Http;
 
 /// <summary>Dispatch on path, then method: a switch, not a routing table.</summary>
-public sealed class RequestRouter(HealthEndpoints health, MsgPackWriteEndpoint msgpack)
+public sealed class RequestRouter(HealthEndpoints health, WriteEndpoints writes)
 {
     public Task RouteAsync(HttpContext context)
     {
@@ -18,7 +18,13 @@ public sealed class RequestRouter(HealthEndpoints health, MsgPackWriteEndpoint m
             case "/ready":
                 return HttpMethods.IsGet(method) || HttpMethods.IsHead(method) ? health.ReadyAsync(context) : NotAllowed(context, "GET, HEAD");
             case "/api/v1/write/msgpack":
-                return HttpMethods.IsPost(method) ? msgpack.HandleAsync(context) : NotAllowed(context, "POST");
+                return HttpMethods.IsPost(method) ? writes.MsgPackAsync(context) : NotAllowed(context, "POST");
+            case "/write":
+                return HttpMethods.IsPost(method) ? writes.Influx1Async(context) : NotAllowed(context, "POST");
+            case "/api/v2/write":
+                return HttpMethods.IsPost(method) ? writes.Influx2Async(context) : NotAllowed(context, "POST");
+            case "/api/v1/write/line-protocol":
+                return HttpMethods.IsPost(method) ? writes.ArcLineProtocolAsync(context) : NotAllowed(context, "POST");
             default:
                 return JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {method} {path}");
         }

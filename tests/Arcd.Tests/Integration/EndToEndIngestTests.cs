@@ -144,8 +144,9 @@ public class EndToEndIngestTests
         while (DateTime.UtcNow < deadline && Directory.GetFiles(daemon.DataRoot, "*.parquet", SearchOption.AllDirectories).Length == 0) await Task.Delay(50);
         Assert.Single(Directory.GetFiles(daemon.DataRoot, "*.parquet", SearchOption.AllDirectories));
 
-        using (var response = await daemon.PostMsgPackAsync(MsgPack.Columnar("m", ("time", [BaseMicros]), ("v", ["text"]))))
-            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode); // another kind for v: a new buffer, a new file
+        // int64 instead of float64 for v: allowed (both numeric), but a new schema, so a new buffer and file.
+        using (var response = await daemon.PostMsgPackAsync(MsgPack.Columnar("m", ("time", [BaseMicros]), ("v", [7L]))))
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal(0, await daemon.StopAsync());
         Assert.Equal(3, Directory.GetFiles(daemon.DataRoot, "*.parquet", SearchOption.AllDirectories).Length);
         Assert.Equal(151L, DuckDb.Scalar($"SELECT count(*) FROM {DuckDb.Files(daemon.DataRoot, "default", "m")}"));

@@ -63,7 +63,7 @@ public class ColumnarMsgPackDecoderFuzzTests
         var before = GC.GetAllocatedBytesForCurrentThread();
         try
         {
-            if (ColumnarMsgPackDecoder.TryDecode(body, DecodeLimits.Default, 1, out var batch, out _)) batch!.Dispose();
+            if (MsgPackDecoder.TryDecode(body, DecodeLimits.Default, 1, out var write, out _)) write!.Dispose();
         }
         catch (Exception ex)
         {

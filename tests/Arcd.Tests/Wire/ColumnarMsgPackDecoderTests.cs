@@ -18,14 +18,14 @@ public class ColumnarMsgPackDecoderTests
 
     private static ColumnBatch Decode(byte[] body)
     {
-        Assert.True(ColumnarMsgPackDecoder.TryDecode(body, DecodeLimits.Default, Now, out var batch, out var error), error.Message);
-        return batch!;
+        Assert.True(MsgPackDecoder.TryDecode(body, DecodeLimits.Default, Now, out var write, out var error), error.Message);
+        return Assert.Single(write!.Detach());
     }
 
     private static DecodeError Reject(byte[] body, DecodeLimits? limits = null)
     {
-        Assert.False(ColumnarMsgPackDecoder.TryDecode(body, limits ?? DecodeLimits.Default, Now, out var batch, out var error));
-        Assert.Null(batch);
+        Assert.False(MsgPackDecoder.TryDecode(body, limits ?? DecodeLimits.Default, Now, out var write, out var error));
+        Assert.Null(write);
         return error;
     }
 
@@ -336,8 +336,8 @@ public class ColumnarMsgPackDecoderTests
         var body = MsgPack.Hex(Tv1);
         for (var length = 0; length < body.Length; length++)
         {
-            Assert.False(ColumnarMsgPackDecoder.TryDecode(body.AsMemory(0, length), DecodeLimits.Default, Now, out var batch, out _));
-            Assert.Null(batch);
+            Assert.False(MsgPackDecoder.TryDecode(body.AsMemory(0, length), DecodeLimits.Default, Now, out var write, out _));
+            Assert.Null(write);
         }
         using var whole = Decode(body);
         Assert.Equal(2, whole.RowCount);

@@ -1,0 +1,37 @@
+namespace Arcd.Ingest.Columnar;
+
+/// <summary>Everything one request decoded to: one or more batches (one per measurement and payload shape).</summary>
+public sealed class DecodedWrite : IDisposable
+{
+    private readonly List<ColumnBatch> _batches = [];
+
+    public IReadOnlyList<ColumnBatch> Batches => _batches;
+
+    public int TotalRows { get; private set; }
+
+    public void Add(ColumnBatch batch)
+    {
+        if (batch.RowCount == 0)
+        {
+            batch.Dispose();
+            return;
+        }
+        _batches.Add(batch);
+        TotalRows += batch.RowCount;
+    }
+
+    /// <summary>Hands the batches over (to the engine); this object no longer disposes them.</summary>
+    public List<ColumnBatch> Detach()
+    {
+        var batches = new List<ColumnBatch>(_batches);
+        _batches.Clear();
+        TotalRows = 0;
+        return batches;
+    }
+
+    public void Dispose()
+    {
+        foreach (var batch in _batches) batch.Dispose();
+        _batches.Clear();
+    }
+}

@@ -1,0 +1,239 @@
+using System.Buffers;
+using Arcd.Ingest.Columnar;
+using MessagePack;
+
+namespace Arcd.Ingest.Wire.MessagePack;
+
+/// <summary>
+/// The columnar form's <c>columns</c> map: <c>{"col": [v0, v1, ...]}</c> straight into pooled typed
+/// columns (PROTOCOL.md §1.3–1.5 with Part A: an integer column that meets a float becomes float64).
+/// </summary>
+internal static class ColumnarPayload
+{
+    public static bool TryRead(ref MessagePackReader reader, string measurement, DecodeContext context, out ColumnBatch? batch, out PayloadFailure failure)
+    {
+        batch = new ColumnBatch(measurement);
+        if (TryReadColumns(ref reader, batch, context, out failure)) return true;
+        batch.Dispose();
+        batch = null;
+        return false;
+    }
+
+    private static bool TryReadColumns(ref MessagePackReader reader, ColumnBatch batch, DecodeContext context, out PayloadFailure failure)
+    {
+        var limits = context.Limits;
+        var count = reader.ReadMapHeader();
+        if (count == 0) return Fail(out failure, RejectReason.EmptyColumns, "columnar format requires non-empty 'columns' dict");
+        if (count > limits.MaxColumns) return Fail(out failure, RejectReason.LimitExceeded, $"{count} columns exceed the limit of {limits.MaxColumns}");
+
+        var rows = -1;
+        string? firstColumn = null;
+        var sawTime = false;
+        for (var c = 0; c < count; c++)
+        {
+            if (reader.NextMessagePackType != MessagePackType.String)
+                return Fail(out failure, RejectReason.InvalidColumnName, $"column name at byte {reader.Consumed} is {MsgPackValues.Describe(reader.NextMessagePackType)}, expected a string");
+            var name = reader.ReadString() ?? "";
+            if (!TryCheckName(name, limits, out failure)) return false;
+            if (name == ColumnBatch.TimeColumnName ? sawTime : batch.Find(name) is not null)
+                return Fail(out failure, RejectReason.DuplicateColumn, $"column '{name}' appears twice", name);
+            if (reader.NextMessagePackType != MessagePackType.Array)
+            {
+                // Arc drops non-array column values (a scalar, nil) without a word (TV12).
+                if (!MsgPackValues.TrySkip(ref reader, limits.MaxNestingDepth))
+                    return Fail(out failure, RejectReason.LimitExceeded, $"column '{name}' nests deeper than the limit", name);
+                continue;
+            }
+
+            var length = reader.ReadArrayHeader();
+            // Every element takes at least one byte: a claimed length beyond the remaining bytes is a lie
+            // we must not allocate for.
+            if (length > MsgPackValues.Remaining(ref reader))
+                return Fail(out failure, RejectReason.Malformed, $"column '{name}' claims {length} rows but only {MsgPackValues.Remaining(ref reader)} bytes remain", name);
+            if (length > limits.MaxRowsPerRequest)
+                return Fail(out failure, RejectReason.LimitExceeded, $"column '{name}' has {length} rows, over the limit of {limits.MaxRowsPerRequest} per request", name);
+            if (rows < 0)
+            {
+                rows = length;
+                firstColumn = name;
+            }
+            else if (length != rows)
+            {
+                return Fail(out failure, RejectReason.LengthMismatch, $"columnar format: array length mismatch (expected {rows} from '{firstColumn}', got {length} for '{name}')", name);
+            }
+
+            if (name == ColumnBatch.TimeColumnName)
+            {
+                sawTime = true;
+                if (!TryReadTime(ref reader, batch.Time, length, out failure)) return false;
+            }
+            else
+            {
+                if (!TryReadValues(ref reader, name, length, limits, out var column, out failure)) return false;
+                batch.Add(column!);
+            }
+        }
+
+        if (!sawTime)
+        {
+            // Arc fills a missing time column with the server's clock (PROTOCOL.md §1.4).
+            for (var i = 0; i < Math.Max(rows, 0); i++) batch.Time.AppendInt64(context.NowMicros);
+        }
+        failure = default;
+        return true;
+    }
+
+    private static bool TryCheckName(string name, DecodeLimits limits, out PayloadFailure failure)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > limits.MaxColumnNameBytes)
+            return Fail(out failure, RejectReason.InvalidColumnName, $"column name '{name[..32]}...' is longer than {limits.MaxColumnNameBytes} bytes");
+        if (!NameRules.IsValidColumnName(name))
+            return Fail(out failure, RejectReason.InvalidColumnName, name.Length == 0 ? "empty column name" : $"column name '{name}' starts with '_', which is reserved", name);
+        failure = default;
+        return true;
+    }
+
+    private static bool TryReadTime(ref MessagePackReader reader, Column time, int length, out PayloadFailure failure)
+    {
+        var unit = TimeUnit.Microseconds;
+        for (var row = 0; row < length; row++)
+        {
+            var type = reader.NextMessagePackType;
+            if (!MsgPackValues.TryReadTime(ref reader, detectUnit: row == 0, ref unit, out var micros, out var error))
+            {
+                var reason = type is MessagePackType.Integer or MessagePackType.Float ? RejectReason.TimestampOutOfRange : RejectReason.InvalidTimestamp;
+                var message = reason == RejectReason.InvalidTimestamp
+                    ? $"failed to normalize timestamps: invalid timestamp type in columnar format: {MsgPackValues.Describe(type)} (row {row})"
+                    : $"time at row {row} {error}";
+                return Fail(out failure, reason, message, ColumnBatch.TimeColumnName);
+            }
+            time.AppendInt64(micros);
+        }
+        failure = default;
+        return true;
+    }
+
+    private static bool TryReadValues(ref MessagePackReader reader, string name, int length, DecodeLimits limits, out Column? column, out PayloadFailure failure)
+    {
+        column = null;
+        var leadingNulls = 0;
+        for (var row = 0; row < length; row++)
+        {
+            var type = reader.NextMessagePackType;
+            string? problem = null;
+            switch (type)
+            {
+                case MessagePackType.Nil:
+                    reader.ReadNil();
+                    if (column is null) leadingNulls++;
+                    else column.AppendNull();
+                    continue;
+                case MessagePackType.Integer:
+                {
+                    var value = MsgPackValues.ReadInteger(ref reader, out var overflow);
+                    if (overflow)
+                    {
+                        column?.Dispose();
+                        column = null;
+                        return Fail(out failure, RejectReason.IntegerOutOfRange, $"value at row {row} of column '{name}' is above the int64 range", name);
+                    }
+                    column ??= Start(name, ColumnKind.Int64, length, leadingNulls);
+                    if (column.Kind == ColumnKind.Int64) column.AppendInt64(value);
+                    else if (column.Kind == ColumnKind.Float64) column.AppendFloat64(value);
+                    else problem = "integer";
+                    break;
+                }
+                case MessagePackType.Float:
+                {
+                    var value = reader.ReadDouble();
+                    column ??= Start(name, ColumnKind.Float64, length, leadingNulls);
+                    if (column.Kind == ColumnKind.Int64) column.PromoteInt64ToFloat64();
+                    if (column.Kind == ColumnKind.Float64) column.AppendFloat64(value);
+                    else problem = "float";
+                    break;
+                }
+                case MessagePackType.Boolean:
+                {
+                    var value = reader.ReadBoolean();
+                    column ??= Start(name, ColumnKind.Boolean, length, leadingNulls);
+                    if (column.Kind == ColumnKind.Boolean) column.AppendBoolean(value);
+                    else problem = "bool";
+                    break;
+                }
+                case MessagePackType.String:
+                {
+                    column ??= Start(name, ColumnKind.String, length, leadingNulls);
+                    if (column.Kind != ColumnKind.String)
+                    {
+                        problem = "string";
+                        break;
+                    }
+                    if (!TryAppendString(ref reader, column, limits, out var tooLong))
+                    {
+                        column.Dispose();
+                        column = null;
+                        return Fail(out failure, RejectReason.LimitExceeded, $"string at row {row} of column '{name}' is {tooLong} bytes, over the limit of {limits.MaxStringBytes}", name);
+                    }
+                    break;
+                }
+                default:
+                    column?.Dispose();
+                    column = null;
+                    return Fail(out failure, RejectReason.UnsupportedValueType,
+                        $"unsupported value type {MsgPackValues.Describe(type)} at row {row} of column '{name}' (expected int, float, bool, string or nil)", name);
+            }
+            if (problem is not null)
+            {
+                var earlier = column!.Kind switch { ColumnKind.Int64 or ColumnKind.Float64 => "numbers", ColumnKind.Boolean => "bool", _ => "string" };
+                column.Dispose();
+                column = null;
+                return Fail(out failure, RejectReason.MixedTypes, $"column '{name}' mixes types: row {row} is {problem} but earlier rows are {earlier}", name);
+            }
+        }
+        // A column of nothing but nils is stored as an all-null string column, as Arc.
+        column ??= Start(name, ColumnKind.String, length, leadingNulls);
+        failure = default;
+        return true;
+    }
+
+    /// <summary>Appends a string's UTF-8 bytes; false (with its size) when over the per-value cap.</summary>
+    internal static bool TryAppendString(ref MessagePackReader reader, Column column, DecodeLimits limits, out long tooLong)
+    {
+        tooLong = 0;
+        if (reader.TryReadStringSpan(out var span))
+        {
+            if (span.Length > limits.MaxStringBytes)
+            {
+                tooLong = span.Length;
+                return false;
+            }
+            column.AppendString(span);
+            return true;
+        }
+        var sequence = reader.ReadStringSequence() ?? default;
+        if (sequence.Length > limits.MaxStringBytes)
+        {
+            tooLong = sequence.Length;
+            return false;
+        }
+        var length = (int)sequence.Length;
+        var scratch = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        sequence.CopyTo(scratch);
+        column.AppendString(scratch.AsSpan(0, length));
+        ArrayPool<byte>.Shared.Return(scratch);
+        return true;
+    }
+
+    private static Column Start(string name, ColumnKind kind, int length, int leadingNulls)
+    {
+        var column = new Column(name, kind, length);
+        column.AppendNulls(leadingNulls);
+        return column;
+    }
+
+    private static bool Fail(out PayloadFailure failure, RejectReason reason, string message, string? column = null)
+    {
+        failure = new PayloadFailure(reason, message, column);
+        return false;
+    }
+}

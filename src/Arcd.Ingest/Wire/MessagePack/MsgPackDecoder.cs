@@ -1,0 +1,139 @@
+using System.Buffers;
+using Arcd.Ingest.Columnar;
+using MessagePack;
+
+namespace Arcd.Ingest.Wire.MessagePack;
+
+/// <summary>
+/// Decodes every MessagePack shape Arc accepts (PROTOCOL.md §1.3, with Part A): a payload map, a
+/// top-level array of payloads, or <c>{"batch": [...]}</c>; each payload columnar
+/// (<c>{"m", "columns"}</c>) or a row record (<c>m, t, h, fields | f, tags</c>). Row records are
+/// grouped per measurement into one batch each. All or nothing: one bad element rejects the
+/// request, with up to 20 details naming the elements.
+/// </summary>
+public static class MsgPackDecoder
+{
+    internal const string Prefix = "Invalid MessagePack payload: ";
+
+    public static bool TryDecode(ReadOnlyMemory<byte> body, DecodeLimits limits, long nowMicros, out DecodedWrite? write, out DecodeError error) =>
+        TryDecode(new ReadOnlySequence<byte>(body), limits, nowMicros, out write, out error);
+
+    public static bool TryDecode(ReadOnlySequence<byte> body, DecodeLimits limits, long nowMicros, out DecodedWrite? write, out DecodeError error)
+    {
+        write = null;
+        if (body.IsEmpty)
+        {
+            error = new DecodeError(RejectReason.EmptyBody, "Empty payload");
+            return false;
+        }
+
+        var context = new DecodeContext(limits, nowMicros);
+        var reader = new MessagePackReader(body);
+        try
+        {
+            if (TryDecodeTop(ref reader, context, out error))
+            {
+                if (!reader.End)
+                {
+                    error = new DecodeError(RejectReason.TrailingBytes,
+                        $"{Prefix}{reader.Consumed} bytes decoded but the body has {body.Length}: one top-level value per request, with nothing after it");
+                }
+                else if (context.TryFinish(out error))
+                {
+                    write = context.Output;
+                    return true;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or MessagePackSerializationException or OverflowException or InvalidOperationException)
+        {
+            error = new DecodeError(RejectReason.Malformed, $"{Prefix}malformed or truncated MessagePack at byte {reader.Consumed}: {ex.Message}");
+        }
+        context.Dispose();
+        return false;
+    }
+
+    private static bool TryDecodeTop(ref MessagePackReader reader, DecodeContext context, out DecodeError error)
+    {
+        switch (reader.NextMessagePackType)
+        {
+            case MessagePackType.Map:
+                if (PayloadReader.TryRead(ref reader, context, allowBatch: true, out var failure)) break;
+                if (failure.Reason == RejectReason.Malformed && failure.IsStructural)
+                {
+                    error = new DecodeError(failure.Reason, Prefix + failure.Message);
+                    return false;
+                }
+                if (failure.Elements is not null)
+                {
+                    error = ElementsError(failure.Elements, failure.ElementCount);
+                    return false;
+                }
+                error = new DecodeError(failure.Reason, failure.Reason == RejectReason.InvalidMeasurementName ? failure.Message : Prefix + failure.Message);
+                return false;
+            case MessagePackType.Array:
+                if (!PayloadReader.TryReadElements(ref reader, context, out var details, out var count, out var fatal))
+                {
+                    error = fatal ?? ElementsError(details!, count);
+                    return false;
+                }
+                break;
+            default:
+                error = new DecodeError(RejectReason.UnsupportedShape,
+                    $"{Prefix}unsupported msgpack payload type: {MsgPackValues.Describe(reader.NextMessagePackType)} (expected a map or an array of maps)");
+                return false;
+        }
+        error = default;
+        return true;
+    }
+
+    internal static DecodeError ElementsError(List<ErrorDetail> details, int elementCount)
+    {
+        var failed = details.Count;
+        var shown = details.Count > DecodeError.MaxDetails ? details[..DecodeError.MaxDetails] : details;
+        var first = details[0];
+        var more = failed > shown.Count ? $" (first {shown.Count} listed)" : "";
+        return new DecodeError(RejectReason.Malformed,
+            $"{Prefix}{failed} of {elementCount} payloads rejected{more}, nothing was stored; first: element {first.Index}: {first.Reason}",
+            shown);
+    }
+}
+
+/// <summary>State of one decode: the output, the row builders per measurement, row counting.</summary>
+internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisposable
+{
+    private readonly Dictionary<string, RowBatchBuilder> _rows = new(StringComparer.Ordinal);
+
+    public DecodeLimits Limits { get; } = limits;
+    public long NowMicros { get; } = nowMicros;
+    public DecodedWrite Output { get; } = new();
+    public long Rows { get; private set; }
+
+    public RowBatchBuilder RowsFor(string measurement)
+    {
+        if (!_rows.TryGetValue(measurement, out var builder)) _rows.Add(measurement, builder = new RowBatchBuilder(measurement));
+        return builder;
+    }
+
+    public bool TryCount(long rows, out string? error)
+    {
+        Rows += rows;
+        error = Rows > Limits.MaxRowsPerRequest ? $"the request has more than {Limits.MaxRowsPerRequest} rows" : null;
+        return error is null;
+    }
+
+    public bool TryFinish(out DecodeError error)
+    {
+        foreach (var builder in _rows.Values) Output.Add(builder.Build());
+        _rows.Clear();
+        error = default;
+        return true;
+    }
+
+    public void Dispose()
+    {
+        foreach (var builder in _rows.Values) builder.Dispose();
+        _rows.Clear();
+        Output.Dispose();
+    }
+}
