@@ -16,6 +16,7 @@ help:
 	@echo "make install        install binary, config and service (systemd on Linux, launchd on macOS); DESTDIR honoured"
 	@echo "make uninstall      remove what install put in place (data is kept)"
 	@echo "make bench-startup  median exec->/health, exec->first 204 and idle RSS over 20 starts"
+	@echo "make fuzz           the decoder fuzz targets with 5M cases each (ARCD_FUZZ_CASES to change)"
 	@echo "make clean          remove build output"
 
 build:
@@ -42,3 +43,7 @@ bench-startup: publish
 
 clean:
 	rm -rf artifacts
+
+.PHONY: fuzz
+fuzz:
+	ARCD_FUZZ_CASES=$${ARCD_FUZZ_CASES:-5000000} $(DOTNET) test arcd.sln --filter "FullyQualifiedName~Fuzz"

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.IO.Compression;
 using ZstdSharp;
 
@@ -97,8 +99,32 @@ public static class BodyDecompressor
             error = $"Invalid {Name(encoding)} compression: {ex.Message}";
             return Status.Invalid;
         }
+        if (encoding == BodyEncoding.Gzip && !IsGzipComplete(compressed, buffer.AsSpan(0, length), out error))
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return Status.Invalid;
+        }
         output = new RentedBytes(buffer, length);
         return Status.Ok;
+    }
+
+    /// <summary>
+    /// .NET's GZipStream ends quietly when the input stops early, so a truncated body would be
+    /// stored short. zlib checks every member's trailer it reaches; truncation can only cut the
+    /// last member, so its trailer (CRC-32 and size of that member's output, which is a suffix of
+    /// ours) must be present and match.
+    /// </summary>
+    private static bool IsGzipComplete(ArraySegment<byte> compressed, ReadOnlySpan<byte> output, out string? error)
+    {
+        var body = compressed.AsSpan();
+        error = "Invalid gzip compression: unexpected end of stream (truncated body)";
+        if (body.Length < 18) return false;
+        var expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(body[^8..]);
+        var lastMemberSize = BinaryPrimitives.ReadUInt32LittleEndian(body[^4..]);
+        if (lastMemberSize > output.Length) return false;
+        if (Crc32.HashToUInt32(output[^(int)lastMemberSize..]) != expectedCrc) return false;
+        error = null;
+        return true;
     }
 
     private static string Name(BodyEncoding encoding) => encoding == BodyEncoding.Gzip ? "gzip" : "zstd";
