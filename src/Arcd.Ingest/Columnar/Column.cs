@@ -164,6 +164,23 @@ public sealed class Column : IDisposable
         NullCount += source.NullCount;
     }
 
+    /// <summary>Appends one row of <paramref name="source"/> (same kind): the slow, general path used by WAL replay.</summary>
+    public void AppendRow(Column source, int row)
+    {
+        if (!source.IsValid(row))
+        {
+            AppendNull();
+            return;
+        }
+        switch (Kind)
+        {
+            case ColumnKind.Int64: AppendInt64(source.Int64Values[row]); break;
+            case ColumnKind.Float64: AppendFloat64(source.Float64Values[row]); break;
+            case ColumnKind.Boolean: AppendBoolean(source.BooleanValues[row]); break;
+            default: AppendString(source.GetStringBytes(row)); break;
+        }
+    }
+
     public void Dispose()
     {
         if (_int64 is not null) ArrayPool<long>.Shared.Return(_int64);

@@ -45,6 +45,22 @@ public sealed class ColumnBatch : IDisposable
         return null;
     }
 
+    /// <summary>A new batch with the rows whose time passes <paramref name="keep"/> (same columns, tags and order).</summary>
+    public ColumnBatch Where(Func<long, bool> keep)
+    {
+        var result = new ColumnBatch(Measurement, RowCount) { TagNames = TagNames };
+        var columns = _columns.Select(c => new Column(c.Name, c.Kind, RowCount)).ToList();
+        for (var row = 0; row < RowCount; row++)
+        {
+            var time = Time.Int64Values[row];
+            if (!keep(time)) continue;
+            result.Time.AppendInt64(time);
+            for (var c = 0; c < columns.Count; c++) columns[c].AppendRow(_columns[c], row);
+        }
+        foreach (var column in columns) result.Add(column);
+        return result;
+    }
+
     public void Dispose()
     {
         Time.Dispose();

@@ -10,8 +10,11 @@ public sealed class MeasurementBuffer : IDisposable
     private readonly Column[] _columns;
     private readonly Dictionary<string, int> _columnIndex;
 
+    private static long s_nextId;
+
     private MeasurementBuffer(string database, string measurement, ColumnBatch shape, long createdTimestamp)
     {
+        Id = Interlocked.Increment(ref s_nextId);
         Database = database;
         Measurement = measurement;
         CreatedTimestamp = createdTimestamp;
@@ -40,10 +43,23 @@ public sealed class MeasurementBuffer : IDisposable
     /// <summary>Memory-budget bytes charged for the batches in this buffer; released after the flush.</summary>
     public long ReservedBytes { get; private set; }
 
-    public static MeasurementBuffer StartWith(string database, ColumnBatch batch, long reservedBytes, long nowTimestamp)
+    public long Id { get; }
+
+    /// <summary>The shard thread that filled it (flush completions go back there).</summary>
+    public int OwnerShard { get; set; }
+
+    /// <summary>
+    /// WAL positions of the first and last batch appended (all from one shard's log, in order), or
+    /// null when the WAL is off. Every batch of this (database, measurement) from that log between
+    /// the two is in this buffer, which is what makes a checkpoint entry exact (FORMAT.md).
+    /// </summary>
+    public Wal.WalPosition? FirstPosition { get; private set; }
+    public Wal.WalPosition? LastPosition { get; private set; }
+
+    public static MeasurementBuffer StartWith(string database, ColumnBatch batch, long reservedBytes, long nowTimestamp, Wal.WalPosition? position = null)
     {
         var buffer = new MeasurementBuffer(database, batch.Measurement, batch, nowTimestamp);
-        buffer.Append(batch, reservedBytes);
+        buffer.Append(batch, reservedBytes, position);
         return buffer;
     }
 
@@ -58,8 +74,13 @@ public sealed class MeasurementBuffer : IDisposable
         return true;
     }
 
-    public void Append(ColumnBatch batch, long reservedBytes)
+    public void Append(ColumnBatch batch, long reservedBytes, Wal.WalPosition? position = null)
     {
+        if (position is { } p)
+        {
+            FirstPosition ??= p;
+            LastPosition = p;
+        }
         Time.AppendColumn(batch.Time);
         foreach (var column in batch.Columns) _columns[_columnIndex[column.Name]].AppendColumn(column);
         ReservedBytes += reservedBytes;

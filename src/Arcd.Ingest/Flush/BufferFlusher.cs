@@ -1,6 +1,7 @@
 using Arcd.Ingest.Parquet;
 using Arcd.Ingest.Shards;
 using Arcd.Ingest.Storage;
+using Arcd.Ingest.Wal;
 using Microsoft.Extensions.Logging;
 
 namespace Arcd.Ingest.Flush;
@@ -11,13 +12,15 @@ internal sealed partial class BufferFlusher
     private readonly IFileStorage _storage;
     private readonly ParquetSettings _parquet;
     private readonly EngineCounters _counters;
+    private readonly CheckpointLogs? _checkpoints;
     private readonly ILogger _logger;
 
-    public BufferFlusher(IFileStorage storage, ParquetSettings parquet, EngineCounters counters, ILogger logger)
+    public BufferFlusher(IFileStorage storage, ParquetSettings parquet, EngineCounters counters, CheckpointLogs? checkpoints, ILogger logger)
     {
         _storage = storage;
         _parquet = parquet;
         _counters = counters;
+        _checkpoints = checkpoints;
         _logger = logger;
     }
 
@@ -35,7 +38,16 @@ internal sealed partial class BufferFlusher
             var hour = PartitionPath.HourOf(order.SortedTimes[start]);
             var end = EndOfHour(order.SortedTimes, start, hour);
             var path = PartitionPath.For(buffer.Database, buffer.Measurement, hour, FileNameClock.Next());
-            await _storage.PutAsync(path, (stream, ct) => ParquetFileWriter.WriteAsync(stream, buffer, order, start, end, _parquet, ct), cancellationToken)
+            // With the WAL on, the intent is logged (and synced) before the rename: if the file exists after
+            // a crash, replay knows exactly which rows it holds; if not, they are replayed (FORMAT.md).
+            Action? intent = null;
+            if (buffer.FirstPosition is { } first && buffer.LastPosition is { } last && _checkpoints is not null)
+            {
+                var entry = new CheckpointEntry(buffer.Database, buffer.Measurement, first, last, hour, path);
+                var log = _checkpoints.Get(first.Shard);
+                intent = () => log.Append(entry);
+            }
+            await _storage.PutAsync(path, (stream, ct) => ParquetFileWriter.WriteAsync(stream, buffer, order, start, end, _parquet, ct), cancellationToken, intent)
                 .ConfigureAwait(false);
             job.NextRow = end;
             Interlocked.Add(ref _counters.RecordsWritten, end - start);

@@ -7,23 +7,21 @@ namespace Arcd.Ingest.Flush;
 /// <summary>
 /// A dedicated flush thread: takes sealed buffers and writes them, retrying with backoff on
 /// storage failures and keeping the rows meanwhile (they stay charged to the memory budget, so
-/// a long outage turns into 503s for new writes instead of lost data).
+/// a long outage turns into 503s for new writes instead of lost data; the WAL keeps them too).
 /// </summary>
 internal sealed partial class FlushWorker
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
-    private readonly WorkQueue<MeasurementBuffer> _queue;
+    private readonly IngestEngine _engine;
     private readonly BufferFlusher _flusher;
-    private readonly MemoryBudget _budget;
     private readonly CancellationToken _abandon;
     private readonly Thread _thread;
 
-    public FlushWorker(int index, WorkQueue<MeasurementBuffer> queue, BufferFlusher flusher, MemoryBudget budget, CancellationToken abandon)
+    public FlushWorker(int index, IngestEngine engine, BufferFlusher flusher, CancellationToken abandon)
     {
-        _queue = queue;
+        _engine = engine;
         _flusher = flusher;
-        _budget = budget;
         _abandon = abandon;
         _thread = new Thread(Run) { Name = $"arcd-flush-{index}", IsBackground = true };
     }
@@ -34,15 +32,15 @@ internal sealed partial class FlushWorker
 
     private void Run()
     {
-        while (_queue.TryTake(out var buffer))
+        while (_engine.FlushQueue.TryTake(out var buffer))
         {
-            using var job = new FlushJob(buffer);
-            WriteWithRetry(job);
-            _budget.Release(buffer.ReservedBytes);
+            bool durable;
+            using (var job = new FlushJob(buffer)) durable = WriteWithRetry(job);
+            _engine.BufferFinished(buffer, durable);
         }
     }
 
-    private void WriteWithRetry(FlushJob job)
+    private bool WriteWithRetry(FlushJob job)
     {
         var backoff = TimeSpan.FromMilliseconds(100);
         var counters = _flusher.Counters;
@@ -51,19 +49,24 @@ internal sealed partial class FlushWorker
             try
             {
                 _flusher.FlushAsync(job, CancellationToken.None).GetAwaiter().GetResult();
-                Volatile.Write(ref counters.StorageFailing, 0);
-                return;
+                if (Volatile.Read(ref counters.StorageFailing) == 1)
+                {
+                    Volatile.Write(ref counters.StorageFailing, 0);
+                    LogRecovered(_flusher.Logger, job.Attempts);
+                }
+                return true;
             }
             catch (Exception ex)
             {
                 job.Attempts++;
                 Interlocked.Increment(ref counters.FlushFailures);
+                counters.LastStorageError = ex.Message;
                 Volatile.Write(ref counters.StorageFailing, 1);
                 LogFlushFailed(_flusher.Logger, ex, job.Buffer.Database, job.Buffer.Measurement, job.Buffer.RowCount - job.NextRow, job.Attempts, backoff);
                 if (_abandon.WaitHandle.WaitOne(backoff))
                 {
                     LogAbandoned(_flusher.Logger, job.Buffer.Database, job.Buffer.Measurement, job.Buffer.RowCount - job.NextRow);
-                    return;
+                    return false;
                 }
                 backoff = backoff * 2 > MaxBackoff ? MaxBackoff : backoff * 2;
             }
@@ -73,6 +76,9 @@ internal sealed partial class FlushWorker
     [LoggerMessage(Level = LogLevel.Error, Message = "flush of {Database}/{Measurement} failed ({Rows} rows kept, attempt {Attempt}); retrying in {Backoff}")]
     private static partial void LogFlushFailed(ILogger logger, Exception exception, string database, string measurement, int rows, int attempt, TimeSpan backoff);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "shutdown timeout: gave up flushing {Database}/{Measurement}; {Rows} rows were not written")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "storage is writable again after {Attempts} failed attempts")]
+    private static partial void LogRecovered(ILogger logger, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "shutdown timeout: gave up flushing {Database}/{Measurement}; {Rows} rows stay in the write-ahead log (if enabled) for the next start")]
     private static partial void LogAbandoned(ILogger logger, string database, string measurement, int rows);
 }

@@ -11,6 +11,9 @@ public sealed class EngineCounters
     public long RejectedOverBudget;
     public long RejectedQueueFull;
 
-    /// <summary>1 while the latest flush attempt failed; storage trouble shows in /ready.</summary>
+    /// <summary>1 while the latest flush attempt failed; storage trouble shows in /ready and /metrics.</summary>
     public int StorageFailing;
+
+    public volatile string? LastStorageError;
+    public long WalRecordsReplayed;
 }

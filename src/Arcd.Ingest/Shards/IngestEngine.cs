@@ -2,6 +2,8 @@ using Arcd.Ingest.Columnar;
 using Arcd.Ingest.Flush;
 using Arcd.Ingest.Parquet;
 using Arcd.Ingest.Storage;
+using Arcd.Ingest.Wal;
+using Arcd.Ingest.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace Arcd.Ingest.Shards;
@@ -12,39 +14,65 @@ public enum SubmitStatus
     OverBudget,
     QueueFull,
     Stopping,
+    Replaying,
 }
 
+/// <summary>The body of a request as the WAL logs it (null when the WAL is off).</summary>
+public sealed record WalBody(RentedBytes Bytes, WalBodyFormat Format, byte Precision, long NowMicros);
+
 /// <summary>
-/// The ingest engine: routes decoded batches to shard threads by (database, measurement), and
-/// owns the flush workers that turn sealed buffers into Parquet files.
+/// The ingest engine: routes each request to a shard thread (by its first measurement), owns the
+/// flush workers that turn sealed buffers into Parquet files, and the per-shard write-ahead logs.
 /// </summary>
 public sealed class IngestEngine
 {
     private readonly Shard[] _shards;
     private readonly FlushWorker[] _flushWorkers;
-    private readonly WorkQueue<MeasurementBuffer> _flushQueue = new(int.MaxValue);
     private readonly MemoryBudget _budget;
     private readonly CancellationTokenSource _abandon = new();
     private readonly int _queueCapacity;
+    private readonly string? _walDirectory;
     private volatile bool _stopping;
+    private volatile bool _replaying;
     private int _submitting;
+    private long _liveBuffers;
 
-    public IngestEngine(IngestOptions options, IFileStorage storage, ParquetSettings parquet, ILoggerFactory loggerFactory)
+    public IngestEngine(IngestOptions options, IFileStorage storage, ParquetSettings parquet, ILoggerFactory loggerFactory,
+        WalMode walMode = WalMode.Off, string? walDirectory = null, TimeSpan? syncInterval = null)
     {
         _budget = new MemoryBudget(options.MemoryBudgetBytes);
         _queueCapacity = options.ShardQueueCapacity;
+        WalMode = walMode;
+        SyncInterval = syncInterval ?? TimeSpan.FromMilliseconds(100);
+        _walDirectory = walDirectory;
+        Storage = storage;
+        Checkpoints = walDirectory is null ? null : new CheckpointLogs(walDirectory);
+        // Until the log has been replayed, new writes would race the records being re-applied.
+        _replaying = walDirectory is not null;
         var shardLogger = loggerFactory.CreateLogger("Arcd.Ingest.Shard");
         _shards = new Shard[options.EffectiveShards];
-        for (var i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, options, _flushQueue, Counters, shardLogger);
-        var flusher = new BufferFlusher(storage, parquet, Counters, loggerFactory.CreateLogger("Arcd.Ingest.Flush"));
+        for (var i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, this, options, shardLogger);
+        var flusher = new BufferFlusher(storage, parquet, Counters, Checkpoints, loggerFactory.CreateLogger("Arcd.Ingest.Flush"));
         _flushWorkers = new FlushWorker[options.EffectiveFlushWorkers];
-        for (var i = 0; i < _flushWorkers.Length; i++) _flushWorkers[i] = new FlushWorker(i, _flushQueue, flusher, _budget, _abandon.Token);
+        for (var i = 0; i < _flushWorkers.Length; i++) _flushWorkers[i] = new FlushWorker(i, this, flusher, _abandon.Token);
     }
 
     public EngineCounters Counters { get; } = new();
     public MemoryBudget Budget => _budget;
     public int ShardCount => _shards.Length;
     public int FlushWorkerCount => _flushWorkers.Length;
+    public WalMode WalMode { get; }
+    public TimeSpan SyncInterval { get; }
+    public IFileStorage Storage { get; }
+    public bool IsReplaying => _replaying;
+    public long LiveBuffers => Interlocked.Read(ref _liveBuffers);
+    public int FlushQueueDepth => FlushQueue.Count;
+    public long WalBytes => _shards.Sum(s => s.WalBytes);
+    public int WalSegments => _shards.Sum(s => s.WalSegments);
+    public int ShardQueueDepth => _shards.Sum(s => s.QueueDepth);
+
+    internal WorkQueue<MeasurementBuffer> FlushQueue { get; } = new(int.MaxValue);
+    internal CheckpointLogs? Checkpoints { get; }
 
     public void Start()
     {
@@ -53,43 +81,48 @@ public sealed class IngestEngine
     }
 
     /// <summary>
-    /// Hands a request's decoded batches to their shards, all or none. On anything but
-    /// <see cref="SubmitStatus.Accepted"/> the caller still owns (and disposes) the batches and
-    /// nothing was kept. On acceptance the engine owns them and the returned task completes once
-    /// every row is in its measurement buffer.
+    /// Hands a request's decoded batches (and, with the WAL on, its body) to one shard: all or none.
+    /// On anything but <see cref="SubmitStatus.Accepted"/> the caller still owns (and disposes) the
+    /// batches and the body, and nothing was kept. On acceptance the engine owns them, and the
+    /// returned task completes once the request is in the WAL (synced, in sync mode) and every row
+    /// is in its measurement buffer.
     /// </summary>
-    public SubmitStatus TrySubmit(string database, IReadOnlyList<ColumnBatch> batches, out Task completion)
+    public SubmitStatus TrySubmit(string database, IReadOnlyList<ColumnBatch> batches, WalBody? body, out Task completion)
     {
         completion = Task.CompletedTask;
         Interlocked.Increment(ref _submitting);
         try
         {
             if (_stopping) return SubmitStatus.Stopping;
-            long bytes = 0;
+            if (_replaying) return SubmitStatus.Replaying;
+            long bytes = body?.Bytes.Length ?? 0;
             foreach (var batch in batches) bytes += batch.ApproximateBytes;
             if (!_budget.TryReserve(bytes))
             {
                 Interlocked.Increment(ref Counters.RejectedOverBudget);
                 return SubmitStatus.OverBudget;
             }
-            // Capacity is checked for every part before any is queued, so a request is never half-queued;
-            // the memory budget, not the queue length, is what bounds memory.
-            foreach (var batch in batches)
+            var shard = _shards[ShardOf(database, batches[0].Measurement)];
+            if (shard.QueueDepth >= _queueCapacity)
             {
-                if (_shards[ShardOf(database, batch.Measurement)].QueueDepth >= _queueCapacity)
-                {
-                    _budget.Release(bytes);
-                    Interlocked.Increment(ref Counters.RejectedQueueFull);
-                    return SubmitStatus.QueueFull;
-                }
+                _budget.Release(bytes);
+                Interlocked.Increment(ref Counters.RejectedQueueFull);
+                return SubmitStatus.QueueFull;
             }
-            var done = new WriteCompletion(batches.Count);
+            var done = new WriteCompletion(1);
             long rows = 0;
-            foreach (var batch in batches)
+            foreach (var batch in batches) rows += batch.RowCount;
+            shard.Enqueue(new WriteItem
             {
-                rows += batch.RowCount;
-                _shards[ShardOf(database, batch.Measurement)].Enqueue(new ShardItem(database, batch, batch.ApproximateBytes, done));
-            }
+                Database = database,
+                Batches = batches,
+                ReservedBytes = bytes - (body?.Bytes.Length ?? 0),
+                Completion = done,
+                Body = body?.Bytes,
+                Format = body?.Format ?? default,
+                Precision = body?.Precision ?? 0,
+                NowMicros = body?.NowMicros ?? 0,
+            });
             Interlocked.Add(ref Counters.RecordsAccepted, rows);
             completion = done.Task;
             return SubmitStatus.Accepted;
@@ -101,8 +134,67 @@ public sealed class IngestEngine
     }
 
     /// <summary>
+    /// Re-applies one WAL record at start. All records of one origin log go to one shard, in order,
+    /// so each buffer's position range stays exact. Waits for memory rather than refusing.
+    /// </summary>
+    internal void SubmitReplay(int origin, long lsn, string database, IReadOnlyList<ColumnBatch> batches)
+    {
+        long bytes = 0;
+        foreach (var batch in batches) bytes += batch.ApproximateBytes;
+        while (!_budget.TryReserve(bytes)) Thread.Sleep(5);
+        _shards[origin % _shards.Length].Enqueue(new WriteItem
+        {
+            Database = database,
+            Batches = batches,
+            ReservedBytes = bytes,
+            Replayed = (origin, lsn),
+        });
+    }
+
+    /// <summary>Seals every buffer and waits until all of them are in durable Parquet.</summary>
+    internal bool SealAllAndWait(TimeSpan timeout)
+    {
+        foreach (var shard in _shards) shard.RequestSealAll();
+        var deadline = DateTime.UtcNow + timeout;
+        // A buffer is live from its first row until its flush is durable; the shards seal theirs on the request above.
+        while (Interlocked.Read(ref _liveBuffers) > 0 || _shards.Any(s => s.QueueDepth > 0))
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            Thread.Sleep(5);
+        }
+        return true;
+    }
+
+    /// <summary>Replay is over: open a fresh log per shard and accept writes.</summary>
+    public void AttachWal(long nextLsn, long segmentBytes)
+    {
+        if (_walDirectory is not null && WalMode != WalMode.Off)
+        {
+            for (var i = 0; i < _shards.Length; i++)
+            {
+                var directory = ShardDirectory(i);
+                _shards[i].AttachWal(new WalWriter(directory, i, nextLsn, segmentBytes), Checkpoints!.Get(i));
+            }
+        }
+        _replaying = false;
+    }
+
+    internal string ShardDirectory(int shard) => Path.Combine(_walDirectory!, $"shard-{shard}");
+
+    internal void BufferStarted() => Interlocked.Increment(ref _liveBuffers);
+
+    /// <summary>A flush worker finished a buffer (durable, or abandoned at shutdown).</summary>
+    internal void BufferFinished(MeasurementBuffer buffer, bool durable)
+    {
+        _budget.Release(buffer.ReservedBytes);
+        if (durable) _shards[buffer.OwnerShard].NotifyDurable(buffer);
+        Interlocked.Decrement(ref _liveBuffers);
+    }
+
+    /// <summary>
     /// Drains every queue, seals every buffer and waits until all of it is written. Returns false
-    /// if that did not finish within <paramref name="timeout"/> (storage still failing).
+    /// if that did not finish within <paramref name="timeout"/> (storage still failing); the WAL is
+    /// then kept for the next start.
     /// </summary>
     public bool Stop(TimeSpan timeout)
     {
@@ -112,15 +204,22 @@ public sealed class IngestEngine
         while (Volatile.Read(ref _submitting) > 0) Thread.Yield();
         foreach (var shard in _shards) shard.Complete();
         foreach (var shard in _shards) shard.Join(Remaining(deadline));
-        _flushQueue.Complete();
+        FlushQueue.Complete();
         var finished = true;
         foreach (var worker in _flushWorkers) finished &= worker.Join(Remaining(deadline));
         if (!finished)
         {
-            // Let retry loops give up so the process can exit; what they held is reported by them.
+            // Let retry loops give up so the process can exit; the WAL keeps what was acknowledged.
             _abandon.Cancel();
             foreach (var worker in _flushWorkers) worker.Join(TimeSpan.FromSeconds(5));
         }
+        for (var i = 0; i < _shards.Length; i++)
+        {
+            if (_walDirectory is null) continue;
+            if (finished && Interlocked.Read(ref _liveBuffers) == 0) _shards[i].DiscardWal(ShardDirectory(i));
+            else _shards[i].CloseWal();
+        }
+        Checkpoints?.Dispose();
         return finished;
     }
 
@@ -135,5 +234,32 @@ public sealed class IngestEngine
     {
         var left = deadline - DateTime.UtcNow;
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+}
+
+/// <summary>The checkpoint log of each shard's WAL directory, opened on first use (replay may use logs of shards that no longer exist).</summary>
+internal sealed class CheckpointLogs(string walDirectory) : IDisposable
+{
+    private readonly Dictionary<int, CheckpointLog> _logs = [];
+
+    public Action<string>? Report { get; set; }
+
+    public CheckpointLog Get(int shard)
+    {
+        lock (_logs)
+        {
+            if (!_logs.TryGetValue(shard, out var log))
+                _logs.Add(shard, log = CheckpointLog.Open(Path.Combine(walDirectory, $"shard-{shard}"), shard, Report));
+            return log;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_logs)
+        {
+            foreach (var log in _logs.Values) log.Dispose();
+            _logs.Clear();
+        }
     }
 }

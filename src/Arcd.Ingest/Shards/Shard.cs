@@ -1,116 +1,284 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Arcd.Ingest.Columnar;
+using Arcd.Ingest.Wal;
+using Arcd.Ingest.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace Arcd.Ingest.Shards;
 
-/// <summary>One decoded batch on its way to its shard, with the request it belongs to.</summary>
-internal readonly record struct ShardItem(string Database, ColumnBatch Batch, long ReservedBytes, WriteCompletion Completion);
+/// <summary>One request on its way to its shard: its decoded batches and, for the WAL, its body.</summary>
+internal sealed class WriteItem
+{
+    public required string Database { get; init; }
+    public required IReadOnlyList<ColumnBatch> Batches { get; init; }
+    public long ReservedBytes { get; init; }
+    public WriteCompletion? Completion { get; init; }
+
+    /// <summary>The validated, decompressed body, logged once by the shard; released right after.</summary>
+    public RentedBytes? Body { get; set; }
+    public WalBodyFormat Format { get; init; }
+    public byte Precision { get; init; }
+    public long NowMicros { get; init; }
+
+    /// <summary>Set for records re-applied from the WAL at start: their (origin shard, lsn); not logged again.</summary>
+    public (int Shard, long Lsn)? Replayed { get; init; }
+
+    public long Lsn { get; set; } = -1;
+}
 
 /// <summary>
-/// A dedicated thread that owns the measurement buffers of its keys: the only writer of each
-/// buffer, so appends take no lock. It drains its queue, appends, completes the requests, and
-/// seals buffers on rows, age, schema change or shutdown, handing them to the flush workers.
+/// A dedicated thread that owns the measurement buffers of its requests: the only writer of each
+/// buffer, so appends take no lock. Per drain of its queue: append every request to the WAL with
+/// one write and (in sync mode) one fdatasync — group commit — then append the rows, then complete
+/// the requests. Buffers seal on rows, age, schema change or shutdown and go to the flush workers;
+/// when a flush is durable, WAL segments that no buffer still needs are deleted.
 /// </summary>
 internal sealed partial class Shard
 {
     private readonly int _index;
+    private readonly IngestEngine _engine;
     private readonly IngestOptions _options;
-    private readonly WorkQueue<ShardItem> _queue;
-    private readonly WorkQueue<MeasurementBuffer> _flushQueue;
-    private readonly EngineCounters _counters;
+    private readonly WorkQueue<WriteItem> _queue;
     private readonly ILogger _logger;
-    private readonly Dictionary<(string Database, string Measurement), MeasurementBuffer> _buffers = [];
-    private readonly List<ShardItem> _drained = [];
-    private readonly List<(string, string)> _expired = [];
+    private readonly Dictionary<(string Database, string Measurement, int Origin), MeasurementBuffer> _buffers = [];
+    private readonly List<WriteItem> _drained = [];
+    private readonly List<(string, string, int)> _expired = [];
+    private readonly SortedSet<(long Lsn, long BufferId)> _undurable = [];
+    private readonly ConcurrentQueue<(long Lsn, long BufferId)> _durable = new();
     private readonly Thread _thread;
+    private WalWriter? _wal;
+    private CheckpointLog? _checkpoints;
+    private long _lastSync = Stopwatch.GetTimestamp();
+    private volatile bool _sealAllRequested;
 
-    public Shard(int index, IngestOptions options, WorkQueue<MeasurementBuffer> flushQueue, EngineCounters counters, ILogger logger)
+    public Shard(int index, IngestEngine engine, IngestOptions options, ILogger logger)
     {
         _index = index;
+        _engine = engine;
         _options = options;
-        _queue = new WorkQueue<ShardItem>(options.ShardQueueCapacity);
-        _flushQueue = flushQueue;
-        _counters = counters;
+        _queue = new WorkQueue<WriteItem>(int.MaxValue);
         _logger = logger;
         _thread = new Thread(Run) { Name = $"arcd-shard-{index}", IsBackground = true };
     }
 
     public int QueueDepth => _queue.Count;
+    public long WalBytes => Volatile.Read(ref _walBytes);
+    public int WalSegments => Volatile.Read(ref _walSegments);
+    private long _walBytes;
+    private int _walSegments;
 
     public void Start() => _thread.Start();
 
-    /// <summary>Queues without a capacity check: the engine checked capacity for the whole request first.</summary>
-    public void Enqueue(in ShardItem item) => _queue.Enqueue(item);
+    /// <summary>Hands the shard its log; called before any request that must be logged is queued.</summary>
+    public void AttachWal(WalWriter wal, CheckpointLog checkpoints)
+    {
+        _checkpoints = checkpoints;
+        Volatile.Write(ref _wal, wal);
+    }
+
+    public void Enqueue(WriteItem item) => _queue.Enqueue(item);
+
+    /// <summary>Seals every buffer at the next wake-up (used once WAL replay has queued everything).</summary>
+    public void RequestSealAll()
+    {
+        _sealAllRequested = true;
+        _queue.Wake();
+    }
+
+    /// <summary>Called by a flush worker once a buffer of this shard is in durable Parquet.</summary>
+    public void NotifyDurable(MeasurementBuffer buffer)
+    {
+        if (buffer.FirstPosition is { } first && first.Shard == _index) _durable.Enqueue((first.Lsn, buffer.Id));
+        _queue.Wake();
+    }
 
     /// <summary>Stops taking work; the thread drains what is queued, seals every buffer and exits.</summary>
     public void Complete() => _queue.Complete();
 
     public bool Join(TimeSpan timeout) => _thread.Join(timeout);
 
-    private void Run()
+    /// <summary>After a clean stop with everything flushed: the log is no longer needed.</summary>
+    public void DiscardWal(string directory)
     {
-        while (_queue.WaitAndDrain(_drained, TimeUntilNextSeal()))
-        {
-            foreach (var item in _drained) Apply(item);
-            _drained.Clear();
-            SealExpired();
-        }
-        foreach (var buffer in _buffers.Values) Seal(buffer, "shutdown");
-        _buffers.Clear();
+        _wal?.Dispose();
+        foreach (var segment in WalSegment.List(directory)) File.Delete(segment);
+        _checkpoints?.Trim(long.MaxValue);
     }
 
-    private void Apply(in ShardItem item)
+    /// <summary>After a stop that could not flush everything: keep the log, synced, for the next start.</summary>
+    public void CloseWal() => _wal?.Dispose();
+
+    private void Run()
     {
-        var batch = item.Batch;
+        while (_queue.WaitAndDrain(_drained, TimeUntilNextWake()))
+        {
+            if (_drained.Count > 0)
+            {
+                LogToWal();
+                foreach (var item in _drained) Apply(item);
+                _drained.Clear();
+            }
+            ForgetDurable();
+            SyncIfDue();
+            SealExpired();
+            if (_sealAllRequested)
+            {
+                _sealAllRequested = false;
+                SealAll("replay complete");
+            }
+        }
+        SealAll("shutdown");
         try
         {
-            var key = (item.Database, batch.Measurement);
-            if (_buffers.TryGetValue(key, out var buffer))
-            {
-                if (buffer.HasSameSchema(batch))
-                {
-                    buffer.Append(batch, item.ReservedBytes);
-                }
-                else
-                {
-                    Seal(buffer, "schema change");
-                    buffer = MeasurementBuffer.StartWith(item.Database, batch, item.ReservedBytes, Stopwatch.GetTimestamp());
-                    _buffers[key] = buffer;
-                }
-            }
-            else
-            {
-                buffer = MeasurementBuffer.StartWith(item.Database, batch, item.ReservedBytes, Stopwatch.GetTimestamp());
-                _buffers.Add(key, buffer);
-            }
-            Interlocked.Add(ref _counters.RecordsBuffered, batch.RowCount);
-
-            if (buffer.RowCount >= _options.MaxBufferRows)
-            {
-                _buffers.Remove(key);
-                Seal(buffer, "rows");
-            }
-            item.Completion.PartDone();
+            _wal?.Sync();
         }
-        catch (Exception ex)
+        catch (IOException ex)
         {
-            LogAppendFailed(_logger, ex, _index, item.Database, batch.Measurement);
-            item.Completion.Fail(ex);
+            LogWalFailed(_logger, ex, _index);
+        }
+    }
+
+    /// <summary>Group commit: every drained request in one write, then one fdatasync in sync mode.</summary>
+    private void LogToWal()
+    {
+        var wal = _wal;
+        if (wal is null) return;
+        try
+        {
+            foreach (var item in _drained)
+                if (item.Replayed is null) item.Lsn = wal.Append(item.Format, item.Precision, item.NowMicros, item.Database, item.Body!.Memory.Span);
+            if (_engine.WalMode == WalMode.Sync) wal.Sync();
+            else wal.Write();
+            Volatile.Write(ref _walBytes, wal.BytesWritten);
+            Volatile.Write(ref _walSegments, wal.SegmentCount);
+        }
+        catch (IOException ex)
+        {
+            // Nothing of these requests is acknowledged or buffered: they fail, their clients retry.
+            LogWalFailed(_logger, ex, _index);
+            foreach (var item in _drained)
+            {
+                if (item.Replayed is not null) continue;
+                item.Completion?.Fail(new WalUnavailableException(ex.Message, ex));
+                foreach (var batch in item.Batches) batch.Dispose();
+                _engine.Budget.Release(item.ReservedBytes);
+                item.Lsn = -2;
+            }
         }
         finally
         {
-            batch.Dispose();
+            foreach (var item in _drained)
+            {
+                _engine.Budget.Release(item.Body?.Length ?? 0);
+                item.Body?.Dispose();
+                item.Body = null;
+            }
         }
     }
 
-    private TimeSpan TimeUntilNextSeal()
+    private void Apply(WriteItem item)
     {
-        if (_buffers.Count == 0) return Timeout.InfiniteTimeSpan;
-        var oldest = long.MaxValue;
-        foreach (var buffer in _buffers.Values) oldest = Math.Min(oldest, buffer.CreatedTimestamp);
-        var remaining = _options.MaxBufferAge - Stopwatch.GetElapsedTime(oldest);
-        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+        if (item.Lsn == -2) return; // failed to log
+        var origin = item.Replayed?.Shard ?? (item.Lsn >= 0 ? _index : -1);
+        var lsn = item.Replayed?.Lsn ?? item.Lsn;
+        try
+        {
+            for (var i = 0; i < item.Batches.Count; i++)
+            {
+                var batch = item.Batches[i];
+                if (batch.RowCount == 0) continue; // replay dropped every row of it: already durable
+                WalPosition? position = origin >= 0 ? new WalPosition(origin, lsn, i) : null;
+                var reserved = batch.ApproximateBytes;
+                var key = (item.Database, batch.Measurement, origin);
+                if (_buffers.TryGetValue(key, out var buffer) && buffer.HasSameSchema(batch))
+                {
+                    buffer.Append(batch, reserved, position);
+                }
+                else
+                {
+                    if (buffer is not null) Seal(buffer, "schema change");
+                    buffer = Start(item.Database, batch, reserved, position);
+                    _buffers[key] = buffer;
+                }
+                Interlocked.Add(ref _engine.Counters.RecordsBuffered, batch.RowCount);
+                if (buffer.RowCount >= _options.MaxBufferRows)
+                {
+                    _buffers.Remove(key);
+                    Seal(buffer, "rows");
+                }
+            }
+            item.Completion?.PartDone();
+        }
+        catch (Exception ex)
+        {
+            LogAppendFailed(_logger, ex, _index, item.Database);
+            item.Completion?.Fail(ex);
+        }
+        finally
+        {
+            foreach (var batch in item.Batches) batch.Dispose();
+        }
+    }
+
+    private MeasurementBuffer Start(string database, ColumnBatch batch, long reserved, WalPosition? position)
+    {
+        var buffer = MeasurementBuffer.StartWith(database, batch, reserved, Stopwatch.GetTimestamp(), position);
+        buffer.OwnerShard = _index;
+        if (position is { } p && p.Shard == _index) _undurable.Add((p.Lsn, buffer.Id));
+        _engine.BufferStarted();
+        return buffer;
+    }
+
+    /// <summary>Segments below the oldest record that some buffer still holds are no longer needed.</summary>
+    private void ForgetDurable()
+    {
+        var changed = false;
+        while (_durable.TryDequeue(out var durable)) changed |= _undurable.Remove(durable);
+        if (!changed || _wal is null) return;
+        var firstNeeded = _undurable.Count > 0 ? _undurable.Min.Lsn : _wal.NextLsn;
+        try
+        {
+            if (_wal.DeleteSegmentsBefore(firstNeeded) > 0) _checkpoints?.Trim(_wal.OldestLsn);
+            Volatile.Write(ref _walSegments, _wal.SegmentCount);
+        }
+        catch (IOException ex)
+        {
+            LogWalFailed(_logger, ex, _index);
+        }
+    }
+
+    private void SyncIfDue()
+    {
+        var wal = _wal;
+        if (wal is null || _engine.WalMode != WalMode.Async || !wal.HasUnsynced) return;
+        if (Stopwatch.GetElapsedTime(_lastSync) < _engine.SyncInterval) return;
+        try
+        {
+            wal.Sync();
+            _lastSync = Stopwatch.GetTimestamp();
+        }
+        catch (IOException ex)
+        {
+            LogWalFailed(_logger, ex, _index);
+        }
+    }
+
+    private TimeSpan TimeUntilNextWake()
+    {
+        var wait = Timeout.InfiniteTimeSpan;
+        if (_buffers.Count > 0)
+        {
+            var oldest = long.MaxValue;
+            foreach (var buffer in _buffers.Values) oldest = Math.Min(oldest, buffer.CreatedTimestamp);
+            wait = _options.MaxBufferAge - Stopwatch.GetElapsedTime(oldest);
+        }
+        if (_engine.WalMode == WalMode.Async && _wal is { HasUnsynced: true })
+        {
+            var sync = _engine.SyncInterval - Stopwatch.GetElapsedTime(_lastSync);
+            if (wait == Timeout.InfiniteTimeSpan || sync < wait) wait = sync;
+        }
+        return wait == Timeout.InfiniteTimeSpan ? wait : wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
 
     private void SealExpired()
@@ -125,15 +293,27 @@ internal sealed partial class Shard
         _expired.Clear();
     }
 
+    private void SealAll(string trigger)
+    {
+        foreach (var buffer in _buffers.Values) Seal(buffer, trigger);
+        _buffers.Clear();
+    }
+
     private void Seal(MeasurementBuffer buffer, string trigger)
     {
         LogSealed(_logger, buffer.Database, buffer.Measurement, buffer.RowCount, trigger);
-        _flushQueue.Enqueue(buffer);
+        _engine.FlushQueue.Enqueue(buffer);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "sealed {Database}/{Measurement}: {Rows} rows ({Trigger})")]
     private static partial void LogSealed(ILogger logger, string database, string measurement, int rows, string trigger);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "shard {Shard} failed to append to {Database}/{Measurement}")]
-    private static partial void LogAppendFailed(ILogger logger, Exception exception, int shard, string database, string measurement);
+    [LoggerMessage(Level = LogLevel.Error, Message = "shard {Shard} failed to append a request for {Database}")]
+    private static partial void LogAppendFailed(ILogger logger, Exception exception, int shard, string database);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "shard {Shard}: write-ahead log I/O failed")]
+    private static partial void LogWalFailed(ILogger logger, Exception exception, int shard);
 }
+
+/// <summary>The WAL could not take a request: it was not acknowledged and nothing of it was kept.</summary>
+public sealed class WalUnavailableException(string message, Exception inner) : IOException(message, inner);

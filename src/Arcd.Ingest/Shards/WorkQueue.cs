@@ -78,6 +78,12 @@ internal sealed class WorkQueue<T>
         }
     }
 
+    /// <summary>Wakes a waiting consumer without an item (it re-checks its other work).</summary>
+    public void Wake()
+    {
+        lock (_items) Monitor.PulseAll(_items);
+    }
+
     public void Complete()
     {
         lock (_items)

@@ -21,7 +21,9 @@ public sealed class LocalFileStorage : IFileStorage
     public string Root { get; }
     public string Location => Root;
 
-    public async Task PutAsync(string relativePath, Func<Stream, CancellationToken, Task> writeContent, CancellationToken cancellationToken)
+    public bool Exists(string relativePath) => File.Exists(Path.Combine(Root, relativePath));
+
+    public async Task PutAsync(string relativePath, Func<Stream, CancellationToken, Task> writeContent, CancellationToken cancellationToken, Action? beforeCommit = null)
     {
         var finalPath = Path.Combine(Root, relativePath);
         var directory = Path.GetDirectoryName(finalPath)!;
@@ -36,6 +38,7 @@ public sealed class LocalFileStorage : IFileStorage
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
+            beforeCommit?.Invoke();
             // No overwrite: file names are unique per process, and replacing a file would lose rows.
             File.Move(tempPath, finalPath, overwrite: false);
         }

@@ -25,6 +25,22 @@ internal static partial class Posix
         }
     }
 
+    /// <summary>fdatasync on Linux (data and the size, not the timestamps); fsync elsewhere.</summary>
+    public static void DataSync(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            RandomAccess.FlushToDisk(handle);
+            return;
+        }
+        var fd = (int)handle.DangerousGetHandle();
+        var result = OperatingSystem.IsLinux() ? FDataSync(fd) : Fsync(fd);
+        if (result != 0) throw new IOException($"fdatasync failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static partial int FDataSync(int fd);
+
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 

@@ -16,6 +16,7 @@ public sealed class RentedBytes : IDisposable
     public int Length { get; }
     public byte[] Array => _array ?? throw new ObjectDisposedException(nameof(RentedBytes));
     public ReadOnlyMemory<byte> Memory => new(Array, 0, Length);
+    public ArraySegment<byte> Segment => new(Array, 0, Length);
 
     public void Dispose()
     {

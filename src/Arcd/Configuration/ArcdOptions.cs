@@ -37,9 +37,19 @@ public sealed class ServerOptions
 
 public sealed class WalOptions
 {
-    /// <summary><c>off</c>: a 204 means the rows are in memory; SIGTERM still flushes everything.</summary>
-    public string Mode { get; set; } = "off";
+    /// <summary>
+    /// <c>sync</c>: a 204 is sent after the request is in the WAL and fdatasync returned (group commit).
+    /// <c>async</c>: after the write; fdatasync every <see cref="SyncInterval"/>. <c>off</c>: no WAL; a
+    /// 204 means in memory; SIGTERM still flushes everything.
+    /// </summary>
+    public string Mode { get; set; } = "sync";
     public string Dir { get; set; } = "./data/wal";
+
+    /// <summary>Size at which a shard's log moves to a new segment file.</summary>
+    public long SegmentBytes { get; set; } = 64L << 20;
+
+    /// <summary>How often <c>async</c> mode syncs.</summary>
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 }
 
 public sealed class AuthOptions

@@ -125,14 +125,10 @@ public static class ConfigLoader
         if (!ParquetSettings.TryParseCompression(o.Storage.Compression, out _))
             Fail("Storage:Compression", $"'{o.Storage.Compression}' is not one of snappy, zstd, none");
 
-        switch (o.Wal.Mode.ToLowerInvariant())
-        {
-            case "off": break;
-            case "sync" or "async":
-                Fail("Wal:Mode", $"'{o.Wal.Mode}' is not available in this version: the write-ahead log is not built yet, so only 'off' (204 = in memory, flushed on SIGTERM) is honest");
-                break;
-            default: Fail("Wal:Mode", $"'{o.Wal.Mode}' is not one of sync, async, off"); break;
-        }
+        if (!TryParseWalMode(o.Wal.Mode, out _)) Fail("Wal:Mode", $"'{o.Wal.Mode}' is not one of sync, async, off");
+        if (string.IsNullOrWhiteSpace(o.Wal.Dir)) Fail("Wal:Dir", "must not be empty");
+        if (o.Wal.SegmentBytes < 1 << 16) Fail("Wal:SegmentBytes", "must be at least 65536");
+        if (o.Wal.SyncInterval <= TimeSpan.Zero) Fail("Wal:SyncInterval", "must be positive (a TimeSpan such as 00:00:00.100)");
 
         if (o.Ingest.MaxBufferRows < 1) Fail("Ingest:MaxBufferRows", "must be at least 1");
         if (o.Ingest.MaxBufferAge <= TimeSpan.Zero) Fail("Ingest:MaxBufferAge", "must be positive (a TimeSpan such as 00:00:05)");
@@ -149,6 +145,17 @@ public static class ConfigLoader
             Fail("Log:Level", $"'{o.Log.Level}' is not one of Trace, Debug, Information, Warning, Error, Critical");
         if (o.Log.Format.ToLowerInvariant() is not ("auto" or "json" or "text"))
             Fail("Log:Format", $"'{o.Log.Format}' is not one of auto, json, text");
+    }
+
+    public static bool TryParseWalMode(string text, out Arcd.Ingest.Wal.WalMode mode)
+    {
+        switch (text.ToLowerInvariant())
+        {
+            case "sync": mode = Arcd.Ingest.Wal.WalMode.Sync; return true;
+            case "async": mode = Arcd.Ingest.Wal.WalMode.Async; return true;
+            case "off": mode = Arcd.Ingest.Wal.WalMode.Off; return true;
+            default: mode = default; return false;
+        }
     }
 
     private static bool IsBindableHost(string host) =>

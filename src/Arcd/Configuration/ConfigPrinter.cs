@@ -25,6 +25,8 @@ public static class ConfigPrinter
         json.WriteStartObject("Wal");
         json.WriteString("Mode", o.Wal.Mode);
         json.WriteString("Dir", o.Wal.Dir);
+        json.WriteNumber("SegmentBytes", o.Wal.SegmentBytes);
+        json.WriteString("SyncInterval", o.Wal.SyncInterval.ToString("c"));
         json.WriteEndObject();
         json.WriteStartObject("Ingest");
         json.WriteNumber("MaxBufferRows", o.Ingest.MaxBufferRows);

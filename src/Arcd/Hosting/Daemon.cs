@@ -49,12 +49,15 @@ public static class Daemon
         using var catalogLifetime = catalog;
 
         ParquetSettings.TryParseCompression(options.Storage.Compression, out var compression);
-        var engine = new IngestEngine(options.Ingest, storage, new ParquetSettings(compression), loggerFactory);
+        ConfigLoader.TryParseWalMode(options.Wal.Mode, out var walMode);
+        var walDirectory = Path.GetFullPath(options.Wal.Dir);
+        var engine = new IngestEngine(options.Ingest, storage, new ParquetSettings(compression), loggerFactory, walMode, walDirectory, options.Wal.SyncInterval);
         engine.Start();
 
         var state = new DaemonState();
         var router = new RequestRouter(
-            new HealthEndpoints(state),
+            new HealthEndpoints(state, engine),
+            new MetricsEndpoint(engine, state),
             new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default)));
         var application = new ArcdHttpApplication(router, logger);
 
@@ -79,15 +82,24 @@ public static class Daemon
             return 1;
         }
 
-        state.MarkReady();
+        // Listening first, then replay: /health answers at once, /ready (and writes) say 503 until replay is done.
+        state.MarkNotReady("replaying write-ahead log");
         Notify(logger, $"READY=1\nSTATUS=listening on {HttpListenerSetup.DescribeUrl(options.Server)}\nMAINPID={Environment.ProcessId}");
         Log.Started(logger, VersionInfo.Version, HttpListenerSetup.DescribeUrl(options.Server), storage.Root,
             engine.ShardCount, engine.FlushWorkerCount, options.Wal.Mode);
+        using var stopReplay = new CancellationTokenSource();
+        var replay = new Thread(() =>
+        {
+            if (Recovery.Run(engine, walDirectory, options, logger, stopReplay.Token) is not null) state.MarkReady();
+        }) { Name = "arcd-wal-replay", IsBackground = true };
+        replay.Start();
 
         var signalName = await stopRequested.Task;
         Log.Stopping(logger, signalName);
         Notify(logger, "STOPPING=1");
         state.MarkNotReady("shutting down");
+        stopReplay.Cancel();
+        replay.Join();
 
         var deadline = DateTime.UtcNow + options.Server.ShutdownTimeout;
         using (var stopHttp = new CancellationTokenSource(options.Server.ShutdownTimeout / 2))

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Arcd.Ingest.Wire;
 using Microsoft.AspNetCore.Http;
 
 namespace Arcd.Http;
@@ -9,26 +10,14 @@ public enum BodyStatus
     TooLarge,
 }
 
-/// <summary>A request body copied into one rented array. Returned to the pool exactly once, by Dispose.</summary>
-public sealed class PooledBody : IDisposable
+/// <summary>Reads a request body into one rented array (<see cref="RentedBytes"/>, returned to the pool exactly once).</summary>
+public static class PooledBody
 {
-    private byte[]? _array;
-
-    private PooledBody(byte[] array, int length)
-    {
-        _array = array;
-        Length = length;
-    }
-
-    public int Length { get; }
-    public ReadOnlyMemory<byte> Memory => new(_array, 0, Length);
-    public ArraySegment<byte> Segment => new(_array!, 0, Length);
-
     /// <summary>
     /// Reads the whole body, refusing it from Content-Length before reading when that is known
     /// and over <paramref name="maxBytes"/>, and again while reading when it is not (chunked).
     /// </summary>
-    public static async ValueTask<(BodyStatus Status, PooledBody? Body)> ReadAsync(HttpRequest request, long maxBytes)
+    public static async ValueTask<(BodyStatus Status, RentedBytes? Body)> ReadAsync(HttpRequest request, long maxBytes)
     {
         var declared = request.ContentLength;
         if (declared > maxBytes) return (BodyStatus.TooLarge, null);
@@ -58,7 +47,7 @@ public sealed class PooledBody : IDisposable
                 buffer.CopyTo(array.AsSpan(used));
                 used += (int)buffer.Length;
                 reader.AdvanceTo(buffer.End);
-                if (result.IsCompleted) return (BodyStatus.Ok, new PooledBody(array, used));
+                if (result.IsCompleted) return (BodyStatus.Ok, new RentedBytes(array, used));
             }
         }
         catch
@@ -66,12 +55,5 @@ public sealed class PooledBody : IDisposable
             ArrayPool<byte>.Shared.Return(array);
             throw;
         }
-    }
-
-    public void Dispose()
-    {
-        if (_array is null) return;
-        ArrayPool<byte>.Shared.Return(_array);
-        _array = null;
     }
 }

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Arcd.Http;
 
 /// <summary>Dispatch on path, then method: a switch, not a routing table.</summary>
-public sealed class RequestRouter(HealthEndpoints health, WriteEndpoints writes)
+public sealed class RequestRouter(HealthEndpoints health, MetricsEndpoint metrics, WriteEndpoints writes)
 {
     public Task RouteAsync(HttpContext context)
     {
@@ -17,6 +17,8 @@ public sealed class RequestRouter(HealthEndpoints health, WriteEndpoints writes)
                 return HttpMethods.IsGet(method) || HttpMethods.IsHead(method) ? health.HealthAsync(context) : NotAllowed(context, "GET, HEAD");
             case "/ready":
                 return HttpMethods.IsGet(method) || HttpMethods.IsHead(method) ? health.ReadyAsync(context) : NotAllowed(context, "GET, HEAD");
+            case "/metrics":
+                return HttpMethods.IsGet(method) ? metrics.HandleAsync(context) : NotAllowed(context, "GET");
             case "/api/v1/write/msgpack":
                 return HttpMethods.IsPost(method) ? writes.MsgPackAsync(context) : NotAllowed(context, "POST");
             case "/write":

@@ -21,7 +21,8 @@ public class ConfigLoaderTests
         Assert.Equal(64L << 20, o.Server.MaxRequestBytes);
         Assert.Equal("local", o.Storage.Backend);
         Assert.Equal("./data/arc", o.Storage.Root);
-        Assert.Equal("off", o.Wal.Mode);
+        Assert.Equal("sync", o.Wal.Mode);
+        Assert.Equal(64L << 20, o.Wal.SegmentBytes);
         Assert.Equal("./data/wal", o.Wal.Dir);
         Assert.Equal(1_000_000, o.Ingest.MaxBufferRows);
         Assert.Equal(TimeSpan.FromSeconds(5), o.Ingest.MaxBufferAge);
@@ -53,7 +54,8 @@ public class ConfigLoaderTests
     [InlineData("--Storage:Backend=s3", "Storage:Backend")]
     [InlineData("--Storage:Compression=lz77", "Storage:Compression")]
     [InlineData("--Wal:Mode=fast", "Wal:Mode")]
-    [InlineData("--Wal:Mode=sync", "not available in this version")]
+    [InlineData("--Wal:SegmentBytes=10", "Wal:SegmentBytes")]
+    [InlineData("--Wal:SyncInterval=00:00:00", "Wal:SyncInterval")]
     [InlineData("--Ingest:MaxBufferRows=0", "Ingest:MaxBufferRows")]
     [InlineData("--Ingest:MaxBufferAge=soon", "Ingest")]
     [InlineData("--Auth:Enabled=true", "Auth:Enabled")]

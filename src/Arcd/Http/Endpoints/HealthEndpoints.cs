@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Arcd.Http.Endpoints;
 
 /// <summary><c>GET /health</c> (alive) and <c>GET /ready</c> (accepting writes), in Arc's shapes (PROTOCOL.md §7.5).</summary>
-public sealed class HealthEndpoints(DaemonState state)
+public sealed class HealthEndpoints(DaemonState state, Arcd.Ingest.Shards.IngestEngine engine)
 {
     public Task HealthAsync(HttpContext context)
     {
@@ -22,6 +22,10 @@ public sealed class HealthEndpoints(DaemonState state)
     public Task ReadyAsync(HttpContext context)
     {
         var reason = state.NotReadyReason;
+        // Storage trouble makes arcd not ready: writes are still accepted (WAL and memory budget) but
+        // nothing reaches Parquet until the fault clears.
+        if (reason is null && Volatile.Read(ref engine.Counters.StorageFailing) == 1)
+            reason = "storage failing: " + engine.Counters.LastStorageError;
         if (reason is null)
         {
             return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>

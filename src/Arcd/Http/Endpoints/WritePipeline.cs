@@ -1,6 +1,7 @@
 using Arcd.Ingest.Catalog;
 using Arcd.Ingest.Columnar;
 using Arcd.Ingest.Shards;
+using Arcd.Ingest.Wal;
 using Arcd.Ingest.Wire;
 using Arcd.Ingest.Wire.Compression;
 using Arcd.Ingest.Wire.LineProtocol;
@@ -30,7 +31,7 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
             return;
         }
 
-        var (status, body) = await PooledBody.ReadAsync(context.Request, maxRequestBytes);
+        var (status, raw) = await PooledBody.ReadAsync(context.Request, maxRequestBytes);
         if (status == BodyStatus.TooLarge)
         {
             await JsonResponse.ErrorAsync(context, StatusCodes.Status413PayloadTooLarge,
@@ -38,76 +39,93 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
             return;
         }
 
-        DecodedWrite? write;
-        using (body)
+        // Owned here until handed to the engine (the WAL logs these decompressed bytes) or disposed.
+        var body = raw!;
+        try
         {
-            if (!BodyDecompressor.TryDetect(context.Request.Headers.ContentEncoding.ToString(), body!.Memory.Span, out var encoding, out var unsupported))
+            if (!BodyDecompressor.TryDetect(context.Request.Headers.ContentEncoding.ToString(), body.Memory.Span, out var encoding, out var unsupported))
             {
                 await JsonResponse.ErrorAsync(context, StatusCodes.Status415UnsupportedMediaType, unsupported!);
                 return;
             }
-            RentedBytes? inflated = null;
             if (encoding != BodyEncoding.Identity)
             {
-                switch (BodyDecompressor.Decompress(body.Segment, encoding, maxDecompressedBytes, out inflated, out var problem))
+                var outcome = BodyDecompressor.Decompress(body.Segment, encoding, maxDecompressedBytes, out var inflated, out var problem);
+                if (outcome != BodyDecompressor.Status.Ok)
                 {
-                    case BodyDecompressor.Status.TooLarge:
-                        await JsonResponse.ErrorAsync(context, StatusCodes.Status413PayloadTooLarge,
-                            $"{problem}: over Server:MaxDecompressedBytes; send smaller batches");
-                        return;
-                    case BodyDecompressor.Status.Invalid:
-                        await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, problem!);
-                        return;
-                }
-            }
-            using (inflated)
-            {
-                // The batches copy what they need, so the body buffers go back to the pool before the handoff.
-                var bytes = inflated?.Memory ?? body.Memory;
-                if (!TryDecode(format, bytes, precision, out write, out var error))
-                {
-                    await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, error.Message, error.Details);
+                    var code = outcome == BodyDecompressor.Status.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+                    var message = outcome == BodyDecompressor.Status.TooLarge ? $"{problem}: over Server:MaxDecompressedBytes; send smaller batches" : problem!;
+                    await JsonResponse.ErrorAsync(context, code, message);
                     return;
                 }
+                body.Dispose();
+                body = inflated!;
             }
-        }
 
-        using (write)
-        {
-            if (write!.Batches.Count == 0)
+            var now = TimeUnits.NowMicros();
+            if (!TryDecode(format, body.Memory, precision, now, out var write, out var error))
             {
-                JsonResponse.NoContent(context); // an empty array or batch: nothing to store, as Arc
+                await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, error.Message, error.Details);
                 return;
             }
-            if (!catalog.TryAdmit(database, write.Batches, out var conflict, out var column))
+            using (write)
             {
-                await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, conflict!,
-                    [new ErrorDetail(null, null, column, conflict!)]);
-                return;
-            }
-            switch (engine.TrySubmit(database, write.Batches, out var appended))
-            {
-                case SubmitStatus.Accepted:
-                    write.Detach();
-                    await appended;
+                if (write!.Batches.Count == 0)
+                {
+                    JsonResponse.NoContent(context); // an empty array or batch: nothing to store, as Arc
+                    return;
+                }
+                if (!catalog.TryAdmit(database, write.Batches, out var conflict, out var column))
+                {
+                    await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, conflict!, [new ErrorDetail(null, null, column, conflict!)]);
+                    return;
+                }
+                WalBody? logged = null;
+                if (engine.WalMode != WalMode.Off)
+                {
+                    var walFormat = format == WriteFormat.MessagePack ? WalBodyFormat.MessagePack : WalBodyFormat.LineProtocol;
+                    logged = new WalBody(body, walFormat, (byte)precision, now);
+                }
+                else
+                {
+                    body.Dispose(); // the batches hold copies; without a WAL the bytes are not needed again
+                }
+                // The engine takes the batch list itself: detach it first so nothing here can touch it again.
+                var batches = write.Detach();
+                var submitted = engine.TrySubmit(database, batches, logged, out var appended);
+                if (submitted == SubmitStatus.Accepted)
+                {
+                    body = null;
+                    try
+                    {
+                        await appended;
+                    }
+                    catch (WalUnavailableException ex)
+                    {
+                        await Unavailable(context, $"write-ahead log unavailable ({ex.Message}); nothing was stored, retry shortly");
+                        return;
+                    }
                     JsonResponse.NoContent(context);
                     return;
-                case SubmitStatus.OverBudget:
-                    await Unavailable(context, "memory budget exhausted: buffered data is still being written; retry shortly");
-                    return;
-                case SubmitStatus.QueueFull:
-                    await Unavailable(context, "ingest queue full; retry shortly");
-                    return;
-                default:
-                    await Unavailable(context, "shutting down");
-                    return;
+                }
+                foreach (var batch in batches) batch.Dispose();
+                await Unavailable(context, submitted switch
+                {
+                    SubmitStatus.OverBudget => "memory budget exhausted: buffered data is still being written; retry shortly",
+                    SubmitStatus.QueueFull => "ingest queue full; retry shortly",
+                    SubmitStatus.Replaying => "replaying the write-ahead log after a restart; retry shortly",
+                    _ => "shutting down",
+                });
             }
+        }
+        finally
+        {
+            body?.Dispose();
         }
     }
 
-    private bool TryDecode(WriteFormat format, ReadOnlyMemory<byte> bytes, TimePrecision precision, out DecodedWrite? write, out DecodeError error)
+    private bool TryDecode(WriteFormat format, ReadOnlyMemory<byte> bytes, TimePrecision precision, long now, out DecodedWrite? write, out DecodeError error)
     {
-        var now = TimeUnits.NowMicros();
         if (format == WriteFormat.MessagePack) return MsgPackDecoder.TryDecode(bytes, limits, now, out write, out error);
         using var decoder = new LineProtocolDecoder(limits, precision, now);
         decoder.Feed(bytes.Span);

@@ -1,0 +1,172 @@
+using System.Buffers.Binary;
+using System.Text;
+using Arcd.Ingest.Parquet;
+using Arcd.Ingest.Storage;
+
+namespace Arcd.Ingest.Wal;
+
+/// <summary>
+/// An intent written before a Parquet file is renamed into place: the rows of
+/// (<see cref="Database"/>, <see cref="Measurement"/>) at WAL positions
+/// [<see cref="First"/>, <see cref="Last"/>] in UTC hour <see cref="Hour"/> are in the file at
+/// <see cref="RelativePath"/>. If that file exists, those rows are durable and replay skips them.
+/// </summary>
+public sealed record CheckpointEntry(string Database, string Measurement, WalPosition First, WalPosition Last, long Hour, string RelativePath)
+{
+    public bool Covers(string database, string measurement, WalPosition position, long hour) =>
+        Hour == hour && position >= First && position <= Last && Measurement == measurement && Database == database;
+}
+
+/// <summary>
+/// One shard's <c>checkpoint.log</c> (FORMAT.md): framed entries, appended and fdatasync'ed by the
+/// flush workers before each rename. Trimmed (rewritten) when segments are deleted.
+/// </summary>
+public sealed class CheckpointLog : IDisposable
+{
+    public const string FileName = "checkpoint.log";
+    private const byte EntryVersion = 1;
+
+    private readonly Lock _lock = new();
+    private readonly string _path;
+    private readonly int _shard;
+    private readonly List<CheckpointEntry> _entries;
+    private FileStream _file;
+
+    private CheckpointLog(string path, int shard, List<CheckpointEntry> entries, FileStream file)
+    {
+        _path = path;
+        _shard = shard;
+        _entries = entries;
+        _file = file;
+    }
+
+    public IReadOnlyList<CheckpointEntry> Entries
+    {
+        get
+        {
+            lock (_lock) return [.. _entries];
+        }
+    }
+
+    /// <summary>Opens the log in <paramref name="directory"/>, loading its entries; an interrupted last append is cut off.</summary>
+    public static CheckpointLog Open(string directory, int shard, Action<string>? report = null)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, FileName);
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        var data = new byte[file.Length];
+        file.ReadExactly(data);
+        var entries = new List<CheckpointEntry>();
+        var offset = 0;
+        while (true)
+        {
+            var status = WalFraming.TryRead(data, offset, out var payload, out var next);
+            if (status == WalFraming.ReadStatus.End) break;
+            if (status != WalFraming.ReadStatus.Ok || !TryParse(payload, shard, out var entry))
+            {
+                // Only the last append can be torn: its rename never happened, so dropping it is exact.
+                // A bad entry in the middle loses intents: replay may then store those rows twice.
+                if (status == WalFraming.ReadStatus.Torn) report?.Invoke($"{path}: torn last entry at byte {offset} cut off");
+                else report?.Invoke($"{path}: unreadable entry at byte {offset}; the {data.Length - offset} bytes after it are ignored (rows they covered may be replayed twice)");
+                file.SetLength(offset);
+                break;
+            }
+            entries.Add(entry!);
+            offset = next;
+        }
+        file.Seek(0, SeekOrigin.End);
+        return new CheckpointLog(path, shard, entries, file);
+    }
+
+    public void Append(CheckpointEntry entry)
+    {
+        var payload = Serialize(entry);
+        var frame = new byte[WalFraming.FrameHeaderBytes + payload.Length];
+        WalFraming.WriteHeader(frame, payload);
+        payload.CopyTo(frame.AsSpan(WalFraming.FrameHeaderBytes));
+        lock (_lock)
+        {
+            _file.Write(frame);
+            _file.Flush();
+            Posix.DataSync(_file.SafeFileHandle);
+            _entries.Add(entry);
+        }
+    }
+
+    /// <summary>Rewrites the log without the entries that only cover records below <paramref name="firstNeededLsn"/>.</summary>
+    public void Trim(long firstNeededLsn)
+    {
+        lock (_lock)
+        {
+            var kept = _entries.Where(e => e.Last.Lsn >= firstNeededLsn).ToList();
+            if (kept.Count == _entries.Count) return;
+            var temp = _path + ".tmp";
+            using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write))
+            {
+                Span<byte> header = stackalloc byte[WalFraming.FrameHeaderBytes];
+                foreach (var entry in kept)
+                {
+                    var payload = Serialize(entry);
+                    WalFraming.WriteHeader(header, payload);
+                    output.Write(header);
+                    output.Write(payload);
+                }
+                output.Flush(flushToDisk: true);
+            }
+            _file.Dispose();
+            File.Move(temp, _path, overwrite: true);
+            Posix.FsyncDirectory(Path.GetDirectoryName(_path)!);
+            _file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+            _file.Seek(0, SeekOrigin.End);
+            _entries.Clear();
+            _entries.AddRange(kept);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock) _file.Dispose();
+    }
+
+    // version u8 | hour i64 | first lsn i64 | first index i32 | last lsn i64 | last index i32 | 3 × (u16 length + UTF-8): database, measurement, path
+    private static byte[] Serialize(CheckpointEntry entry)
+    {
+        var strings = new[] { entry.Database, entry.Measurement, entry.RelativePath }.Select(Encoding.UTF8.GetBytes).ToArray();
+        var payload = new byte[1 + 8 + 8 + 4 + 8 + 4 + strings.Sum(s => 2 + s.Length)];
+        payload[0] = EntryVersion;
+        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(1), entry.Hour);
+        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(9), entry.First.Lsn);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(17), entry.First.Index);
+        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(21), entry.Last.Lsn);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(29), entry.Last.Index);
+        var offset = 33;
+        foreach (var text in strings)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(offset), (ushort)text.Length);
+            text.CopyTo(payload, offset + 2);
+            offset += 2 + text.Length;
+        }
+        return payload;
+    }
+
+    private static bool TryParse(ReadOnlySpan<byte> payload, int shard, out CheckpointEntry? entry)
+    {
+        entry = null;
+        if (payload.Length < 33 || payload[0] != EntryVersion) return false;
+        var strings = new string[3];
+        var offset = 33;
+        for (var i = 0; i < 3; i++)
+        {
+            if (payload.Length < offset + 2) return false;
+            var length = BinaryPrimitives.ReadUInt16LittleEndian(payload[offset..]);
+            if (payload.Length < offset + 2 + length) return false;
+            strings[i] = Encoding.UTF8.GetString(payload.Slice(offset + 2, length));
+            offset += 2 + length;
+        }
+        entry = new CheckpointEntry(strings[0], strings[1],
+            new WalPosition(shard, BinaryPrimitives.ReadInt64LittleEndian(payload[9..]), BinaryPrimitives.ReadInt32LittleEndian(payload[17..])),
+            new WalPosition(shard, BinaryPrimitives.ReadInt64LittleEndian(payload[21..]), BinaryPrimitives.ReadInt32LittleEndian(payload[29..])),
+            BinaryPrimitives.ReadInt64LittleEndian(payload[1..]), strings[2]);
+        return true;
+    }
+}

@@ -1,0 +1,206 @@
+using System.Globalization;
+using Arcd.Ingest.Columnar;
+using Arcd.Ingest.Shards;
+using Arcd.Ingest.Storage;
+using Arcd.Ingest.Wire;
+using Arcd.Ingest.Wire.LineProtocol;
+using Arcd.Ingest.Wire.MessagePack;
+using Microsoft.Extensions.Logging;
+
+namespace Arcd.Ingest.Wal;
+
+/// <summary>What replay found and did.</summary>
+public sealed record RecoveryResult(int Segments, long Records, long RowsReplayed, long RowsAlreadyDurable, int Problems, long NextLsn, bool Completed);
+
+/// <summary>
+/// Start-up replay (FORMAT.md): every record of every shard log is decoded again exactly as the
+/// first time; the rows that a checkpoint intent shows are already in an existing Parquet file
+/// are dropped, the rest go back through the shards; everything is flushed; then the old
+/// segments and checkpoints are deleted and a fresh log begins. A torn tail of a shard's last
+/// segment is cut at the last good record; a corrupt record elsewhere is reported, the rest of
+/// its segment skipped and the segment kept as <c>.corrupt</c> for inspection.
+/// </summary>
+public static partial class WalRecovery
+{
+    public static RecoveryResult Recover(IngestEngine engine, string walDirectory, DecodeLimits limits, ILogger logger, CancellationToken stop)
+    {
+        var checkpoints = engine.Checkpoints ?? throw new InvalidOperationException("the engine has no WAL directory");
+        checkpoints.Report = message => LogProblem(logger, message);
+        var shardDirectories = Directory.Exists(walDirectory)
+            ? Directory.GetDirectories(walDirectory, "shard-*")
+                .Select(d => (Directory: d, Shard: int.TryParse(Path.GetFileName(d)["shard-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1))
+                .Where(d => d.Shard >= 0)
+                .OrderBy(d => d.Shard)
+                .ToList()
+            : [];
+
+        int segments = 0, problems = 0;
+        long records = 0, replayedRows = 0, durableRows = 0, maxLsn = -1;
+        var toDelete = new List<string>();
+        foreach (var (directory, shard) in shardDirectories)
+        {
+            var log = checkpoints.Get(shard);
+            var intents = IndexIntents(log.Entries, engine.Storage);
+            var files = WalSegment.List(directory);
+            for (var s = 0; s < files.Length; s++)
+            {
+                segments++;
+                var path = files[s];
+                var data = File.ReadAllBytes(path);
+                var headerError = WalSegment.CheckHeader(data, out _, out _);
+                if (headerError is not null)
+                {
+                    problems++;
+                    // A segment created but never written (crash right after the open) is just empty.
+                    if (data.Length < WalSegment.HeaderBytes && s == files.Length - 1) LogTornTail(logger, path, 0);
+                    else LogProblem(logger, $"{path}: {headerError}; kept as {WalSegment.CorruptExtension}");
+                    if (data.Length < WalSegment.HeaderBytes && s == files.Length - 1) toDelete.Add(path);
+                    else File.Move(path, path + WalSegment.CorruptExtension);
+                    continue;
+                }
+
+                var offset = WalSegment.HeaderBytes;
+                var corrupt = false;
+                while (true)
+                {
+                    var status = WalFraming.TryRead(data, offset, out var payload, out var next);
+                    if (status == WalFraming.ReadStatus.End) break;
+                    if (status == WalFraming.ReadStatus.Ok && WalRecord.TryParse(payload, out var record))
+                    {
+                        records++;
+                        maxLsn = Math.Max(maxLsn, record!.Lsn);
+                        var (replayed, durable) = Replay(engine, shard, record, intents, limits, logger);
+                        replayedRows += replayed;
+                        durableRows += durable;
+                        offset = next;
+                        continue;
+                    }
+                    problems++;
+                    if (status == WalFraming.ReadStatus.Torn && s == files.Length - 1)
+                    {
+                        // An append the crash interrupted: it was never acknowledged.
+                        LogTornTail(logger, path, offset);
+                        using var file = new FileStream(path, FileMode.Open, FileAccess.Write);
+                        file.SetLength(offset);
+                        file.Flush(flushToDisk: true);
+                    }
+                    else
+                    {
+                        LogProblem(logger, $"{path}: corrupt record at byte {offset}; the remaining {data.Length - offset} bytes of this segment are skipped and the segment is kept as {WalSegment.CorruptExtension}");
+                        corrupt = true;
+                    }
+                    break;
+                }
+                if (corrupt) File.Move(path, path + WalSegment.CorruptExtension);
+                else toDelete.Add(path);
+            }
+        }
+
+        Interlocked.Add(ref engine.Counters.WalRecordsReplayed, records);
+        // Everything re-applied must be durable before the log that holds it can go. While storage
+        // fails this waits (the rows are safe in the old log); a stop request ends the wait.
+        var completed = engine.SealAllAndWait(TimeSpan.FromSeconds(10));
+        while (!completed && !stop.IsCancellationRequested)
+        {
+            LogWaiting(logger);
+            completed = engine.SealAllAndWait(TimeSpan.FromSeconds(10));
+        }
+        if (completed)
+        {
+            foreach (var path in toDelete) File.Delete(path);
+            foreach (var (_, shard) in shardDirectories) checkpoints.Get(shard).Trim(long.MaxValue);
+        }
+        return new RecoveryResult(segments, records, replayedRows, durableRows, problems, maxLsn + 1, completed);
+    }
+
+    /// <summary>Intents whose file exists, by (database, measurement): those rows are durable.</summary>
+    private static Dictionary<(string, string), List<CheckpointEntry>> IndexIntents(IReadOnlyList<CheckpointEntry> entries, IFileStorage storage)
+    {
+        var index = new Dictionary<(string, string), List<CheckpointEntry>>();
+        foreach (var entry in entries)
+        {
+            if (!storage.Exists(entry.RelativePath)) continue; // the rename never happened: the rows are not durable
+            var key = (entry.Database, entry.Measurement);
+            if (!index.TryGetValue(key, out var list)) index.Add(key, list = []);
+            list.Add(entry);
+        }
+        return index;
+    }
+
+    private static (long Replayed, long Durable) Replay(IngestEngine engine, int shard, WalRecord record,
+        Dictionary<(string, string), List<CheckpointEntry>> intents, DecodeLimits limits, ILogger logger)
+    {
+        if (!TryDecode(record, limits, out var write, out var error))
+        {
+            LogProblem(logger, $"WAL record {record.Lsn} of shard {shard} no longer decodes ({error}); skipped");
+            return (0, 0);
+        }
+        using (write)
+        {
+            var batches = write!.Detach();
+            var kept = new List<ColumnBatch>(batches.Count);
+            long replayed = 0, durable = 0;
+            // Batch indexes must match the first decode, so filtering keeps the slot of every batch.
+            for (var index = 0; index < batches.Count; index++)
+            {
+                var batch = batches[index];
+                var position = new WalPosition(shard, record.Lsn, index);
+                if (!intents.TryGetValue((record.Database, batch.Measurement), out var candidates))
+                {
+                    kept.Add(batch);
+                    replayed += batch.RowCount;
+                    continue;
+                }
+                var hours = candidates.Where(c => position >= c.First && position <= c.Last).Select(c => c.Hour).ToHashSet();
+                if (hours.Count == 0)
+                {
+                    kept.Add(batch);
+                    replayed += batch.RowCount;
+                    continue;
+                }
+                var remaining = batch.Where(time => !hours.Contains(PartitionPath.HourOf(time)));
+                durable += batch.RowCount - remaining.RowCount;
+                replayed += remaining.RowCount;
+                batch.Dispose();
+                kept.Add(remaining);
+            }
+            if (replayed > 0) engine.SubmitReplay(shard, record.Lsn, record.Database, kept);
+            else foreach (var batch in kept) batch.Dispose();
+            return (replayed, durable);
+        }
+    }
+
+    private static bool TryDecode(WalRecord record, DecodeLimits limits, out DecodedWrite? write, out string? error)
+    {
+        DecodeError failure;
+        if (record.Format == WalBodyFormat.MessagePack)
+        {
+            if (MsgPackDecoder.TryDecode(record.Body, limits, record.NowMicros, out write, out failure))
+            {
+                error = null;
+                return true;
+            }
+        }
+        else
+        {
+            using var decoder = new LineProtocolDecoder(limits, (TimePrecision)record.Precision, record.NowMicros);
+            decoder.Feed(record.Body.Span);
+            if (decoder.TryFinish(out write, out failure))
+            {
+                error = null;
+                return true;
+            }
+        }
+        error = failure.Message;
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WAL replay: waiting for storage to accept the replayed rows")]
+    private static partial void LogWaiting(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WAL: {Problem}")]
+    private static partial void LogProblem(ILogger logger, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WAL: torn tail of {Path} cut at byte {Offset} (an append interrupted by the crash; it was never acknowledged)")]
+    private static partial void LogTornTail(ILogger logger, string path, int offset);
+}

@@ -1,0 +1,45 @@
+using System.Buffers.Binary;
+using System.Globalization;
+
+namespace Arcd.Ingest.Wal;
+
+/// <summary>Segment files: <c>{shard dir}/{first lsn, 19 digits}.wal</c> with a 24-byte header (FORMAT.md).</summary>
+public static class WalSegment
+{
+    public const int HeaderBytes = 24;
+    public const ushort Version = 1;
+    public const string Extension = ".wal";
+    public const string CorruptExtension = ".corrupt";
+    private static ReadOnlySpan<byte> Magic => "ARCDWAL1"u8;
+
+    public static string FileName(long firstLsn) => firstLsn.ToString("D19", CultureInfo.InvariantCulture) + Extension;
+
+    public static void WriteHeader(Span<byte> destination, int shard, long firstLsn)
+    {
+        Magic.CopyTo(destination);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[8..], Version);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[10..], 0);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[12..], shard);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[16..], firstLsn);
+    }
+
+    /// <summary>Checks magic and version; returns an error text or null.</summary>
+    public static string? CheckHeader(ReadOnlySpan<byte> data, out int shard, out long firstLsn)
+    {
+        shard = 0;
+        firstLsn = 0;
+        if (data.Length < HeaderBytes) return $"shorter than the {HeaderBytes}-byte header";
+        if (!data[..8].SequenceEqual(Magic)) return "not an arcd WAL segment (bad magic)";
+        var version = BinaryPrimitives.ReadUInt16LittleEndian(data[8..]);
+        if (version != Version) return $"segment version {version} is not supported (this arcd reads version {Version})";
+        shard = BinaryPrimitives.ReadInt32LittleEndian(data[12..]);
+        firstLsn = BinaryPrimitives.ReadInt64LittleEndian(data[16..]);
+        return null;
+    }
+
+    /// <summary>Segment files of a shard directory, oldest first.</summary>
+    public static string[] List(string directory) =>
+        Directory.Exists(directory)
+            ? [.. Directory.GetFiles(directory, "*" + Extension).Order(StringComparer.Ordinal)]
+            : [];
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+using Arcd.Ingest.Shards;
+using Microsoft.AspNetCore.Http;
+
+namespace Arcd.Http.Endpoints;
+
+/// <summary><c>GET /metrics</c>: Prometheus text format 0.0.4.</summary>
+public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state)
+{
+    public Task HandleAsync(HttpContext context)
+    {
+        var counters = engine.Counters;
+        var text = new StringBuilder(2048);
+        Metric(text, "arcd_uptime_seconds", "gauge", "Seconds since start.", state.Uptime.TotalSeconds);
+        Metric(text, "arcd_ready", "gauge", "1 when /ready answers 200.", state.NotReadyReason is null && Volatile.Read(ref counters.StorageFailing) == 0 ? 1 : 0);
+        Metric(text, "arcd_records_accepted_total", "counter", "Records acknowledged (204).", Interlocked.Read(ref counters.RecordsAccepted));
+        Metric(text, "arcd_records_written_total", "counter", "Records in durable Parquet files.", Interlocked.Read(ref counters.RecordsWritten));
+        Metric(text, "arcd_files_written_total", "counter", "Parquet files written.", Interlocked.Read(ref counters.FilesWritten));
+        Metric(text, "arcd_flush_failures_total", "counter", "Failed flush attempts (each is retried; no data is dropped).", Interlocked.Read(ref counters.FlushFailures));
+        Metric(text, "arcd_storage_failing", "gauge", "1 while the latest flush attempt failed.", Volatile.Read(ref counters.StorageFailing));
+        Metric(text, "arcd_rejected_over_budget_total", "counter", "Writes refused with 503: memory budget exhausted.", Interlocked.Read(ref counters.RejectedOverBudget));
+        Metric(text, "arcd_rejected_queue_full_total", "counter", "Writes refused with 503: shard queue full.", Interlocked.Read(ref counters.RejectedQueueFull));
+        Metric(text, "arcd_memory_budget_used_bytes", "gauge", "Decoded rows held in queues, buffers and flushes.", engine.Budget.UsedBytes);
+        Metric(text, "arcd_memory_budget_limit_bytes", "gauge", "Ingest:MemoryBudgetBytes.", engine.Budget.LimitBytes);
+        Metric(text, "arcd_buffers_live", "gauge", "Measurement buffers not yet in durable Parquet.", engine.LiveBuffers);
+        Metric(text, "arcd_flush_queue_depth", "gauge", "Sealed buffers waiting for a flush worker.", engine.FlushQueueDepth);
+        Metric(text, "arcd_shard_queue_depth", "gauge", "Requests waiting in shard queues.", engine.ShardQueueDepth);
+        Metric(text, "arcd_wal_bytes_total", "counter", "Bytes appended to the write-ahead log.", engine.WalBytes);
+        Metric(text, "arcd_wal_segments", "gauge", "WAL segment files on disk.", engine.WalSegments);
+        Metric(text, "arcd_wal_records_replayed_total", "counter", "WAL records re-applied at start.", Interlocked.Read(ref counters.WalRecordsReplayed));
+        Metric(text, "arcd_gc_allocated_bytes_total", "counter", "Bytes allocated by the process.", GC.GetTotalAllocatedBytes());
+        Metric(text, "arcd_gc_collections_total", "counter", "Generation-0 collections.", GC.CollectionCount(0));
+        Metric(text, "arcd_lock_contention_total", "counter", "Times a thread waited on a contended lock.", Monitor.LockContentionCount);
+        var bytes = Encoding.UTF8.GetBytes(text.ToString());
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        context.Response.ContentLength = bytes.Length;
+        return context.Response.Body.WriteAsync(bytes).AsTask();
+    }
+
+    private static void Metric(StringBuilder text, string name, string type, string help, double value)
+    {
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+        text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        text.Append(name).Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+    }
+}
