@@ -47,49 +47,32 @@ public static partial class WalRecovery
                 segments++;
                 var path = files[s];
                 var data = File.ReadAllBytes(path);
-                var headerError = WalSegment.CheckHeader(data, out _, out _);
-                if (headerError is not null)
+                var scan = WalSegment.Scan(data, isLast: s == files.Length - 1, record =>
                 {
-                    problems++;
-                    // A segment created but never written (crash right after the open) is just empty.
-                    if (data.Length < WalSegment.HeaderBytes && s == files.Length - 1) LogTornTail(logger, path, 0);
-                    else LogProblem(logger, $"{path}: {headerError}; kept as {WalSegment.CorruptExtension}");
-                    if (data.Length < WalSegment.HeaderBytes && s == files.Length - 1) toDelete.Add(path);
-                    else File.Move(path, path + WalSegment.CorruptExtension);
-                    continue;
-                }
-
-                var offset = WalSegment.HeaderBytes;
+                    records++;
+                    maxLsn = Math.Max(maxLsn, record.Lsn);
+                    var (replayed, durable) = Replay(engine, shard, record, intents, limits, logger);
+                    replayedRows += replayed;
+                    durableRows += durable;
+                });
                 var corrupt = false;
-                while (true)
+                switch (scan.Outcome)
                 {
-                    var status = WalFraming.TryRead(data, offset, out var payload, out var next);
-                    if (status == WalFraming.ReadStatus.End) break;
-                    if (status == WalFraming.ReadStatus.Ok && WalRecord.TryParse(payload, out var record))
-                    {
-                        records++;
-                        maxLsn = Math.Max(maxLsn, record!.Lsn);
-                        var (replayed, durable) = Replay(engine, shard, record, intents, limits, logger);
-                        replayedRows += replayed;
-                        durableRows += durable;
-                        offset = next;
-                        continue;
-                    }
-                    problems++;
-                    if (status == WalFraming.ReadStatus.Torn && s == files.Length - 1)
-                    {
+                    case WalSegment.Outcome.TornTail:
                         // An append the crash interrupted: it was never acknowledged.
-                        LogTornTail(logger, path, offset);
-                        using var file = new FileStream(path, FileMode.Open, FileAccess.Write);
-                        file.SetLength(offset);
-                        file.Flush(flushToDisk: true);
-                    }
-                    else
-                    {
-                        LogProblem(logger, $"{path}: corrupt record at byte {offset}; the remaining {data.Length - offset} bytes of this segment are skipped and the segment is kept as {WalSegment.CorruptExtension}");
+                        problems++;
+                        LogTornTail(logger, path, scan.Offset);
+                        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+                        {
+                            file.SetLength(scan.Offset);
+                            file.Flush(flushToDisk: true);
+                        }
+                        break;
+                    case WalSegment.Outcome.Corrupt:
+                        problems++;
                         corrupt = true;
-                    }
-                    break;
+                        LogProblem(logger, $"{path}: {scan.Problem} at byte {scan.Offset}; the remaining {data.Length - scan.Offset} bytes of this segment are skipped and the segment is kept as {WalSegment.CorruptExtension}");
+                        break;
                 }
                 if (corrupt) File.Move(path, path + WalSegment.CorruptExtension);
                 else toDelete.Add(path);

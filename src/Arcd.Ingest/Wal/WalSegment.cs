@@ -37,6 +37,55 @@ public static class WalSegment
         return null;
     }
 
+    public enum Outcome
+    {
+        /// <summary>Every frame read.</summary>
+        Clean,
+
+        /// <summary>The last segment ends inside a frame (or inside its header): cut it at <see cref="ScanResult.Offset"/>.</summary>
+        TornTail,
+
+        /// <summary>A bad header, checksum or length, or a torn frame in an older segment: skip the rest, keep the file aside.</summary>
+        Corrupt,
+    }
+
+    public readonly record struct ScanResult(Outcome Outcome, int Offset, string? Problem);
+
+    /// <summary>
+    /// Reads every record of a segment, stopping at the first problem; <paramref name="isLast"/> says
+    /// whether an incomplete frame at the end is a torn append (last segment) or corruption.
+    /// </summary>
+    public static ScanResult Scan(ReadOnlySpan<byte> data, bool isLast, Action<WalRecord> onRecord)
+    {
+        var headerError = CheckHeader(data, out _, out _);
+        if (headerError is not null)
+        {
+            return isLast && data.Length < HeaderBytes
+                ? new ScanResult(Outcome.TornTail, 0, headerError)
+                : new ScanResult(Outcome.Corrupt, 0, headerError);
+        }
+        var offset = HeaderBytes;
+        while (true)
+        {
+            var status = WalFraming.TryRead(data, offset, out var payload, out var next);
+            switch (status)
+            {
+                case WalFraming.ReadStatus.End:
+                    return new ScanResult(Outcome.Clean, offset, null);
+                case WalFraming.ReadStatus.Ok when WalRecord.TryParse(payload, out var record):
+                    onRecord(record!);
+                    offset = next;
+                    continue;
+                case WalFraming.ReadStatus.Torn when isLast:
+                    return new ScanResult(Outcome.TornTail, offset, "the last frame is incomplete");
+                case WalFraming.ReadStatus.Torn:
+                    return new ScanResult(Outcome.Corrupt, offset, "a frame runs past the end of a segment that is not the last");
+                default:
+                    return new ScanResult(Outcome.Corrupt, offset, status == WalFraming.ReadStatus.Corrupt ? "checksum mismatch or impossible length" : "unreadable record");
+            }
+        }
+    }
+
     /// <summary>Segment files of a shard directory, oldest first.</summary>
     public static string[] List(string directory) =>
         Directory.Exists(directory)
