@@ -72,6 +72,33 @@ public sealed class DaemonProcess : IAsyncDisposable
         return Client.SendAsync(request);
     }
 
+    /// <summary>Waits until /ready is 200 (after WAL replay).</summary>
+    public async Task WaitReadyAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Process.HasExited) throw new InvalidOperationException($"arcd exited with {Process.ExitCode}; output:\n{Output}");
+            try
+            {
+                using var response = await Client.GetAsync("/ready");
+                if (response.StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(20);
+        }
+        throw new TimeoutException("arcd did not become ready; output:\n" + Output);
+    }
+
+    /// <summary>kill -9: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        if (!Process.HasExited) Process.Kill();
+        await Process.WaitForExitAsync();
+    }
+
     /// <summary>SIGTERM, then the exit code (the daemon flushes everything before it exits).</summary>
     public async Task<int> StopAsync(TimeSpan? timeout = null)
     {
