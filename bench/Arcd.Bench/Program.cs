@@ -3,6 +3,7 @@ using Arcd.Bench;
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine(StartupBench.Usage);
+    Console.WriteLine(LoadBench.Usage);
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -11,6 +12,7 @@ try
     return args[0] switch
     {
         "startup" => await StartupBench.RunAsync(BenchArgs.Parse(args.AsSpan(1))),
+        "load" => await LoadBench.RunAsync(BenchArgs.Parse(args.AsSpan(1))),
         _ => throw new ArgumentException($"unknown mode '{args[0]}'"),
     };
 }
@@ -18,5 +20,6 @@ catch (ArgumentException ex)
 {
     Console.Error.WriteLine($"arcd-bench: {ex.Message}");
     Console.Error.WriteLine(StartupBench.Usage);
+    Console.Error.WriteLine(LoadBench.Usage);
     return 2;
 }

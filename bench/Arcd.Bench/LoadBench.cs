@@ -1,0 +1,306 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Arcd.Bench;
+
+/// <summary>
+/// Load generator in Arc's benchmark shape (BENCHMARKS.md): pre-generated bodies of 1000 rows for
+/// measurements cpu/mem/disk/net, hosts server000-999, three float columns. Closed loop over N
+/// connections, or open loop at a fixed record rate (latency measured from the scheduled send
+/// time, so a stalled server shows up as latency, not as a lower offered rate).
+/// </summary>
+public static class LoadBench
+{
+    public const string Usage = """
+        usage: arcd-bench load [--url http://127.0.0.1:8000] [--mode msgpack-columnar|msgpack-row|line-protocol]
+                               [--compression none|gzip|zstd] [--connections 64] [--batch 1000] [--duration 30]
+                               [--rate 0 (records/s, open loop; 0 = closed loop)] [--database bench] [--token T]
+                               [--pid PID (server, for CPU and RSS)] [--json FILE]
+        """;
+
+    private static readonly string[] Measurements = ["cpu", "mem", "disk", "net"];
+
+    public static async Task<int> RunAsync(BenchArgs args)
+    {
+        var url = args.Get("url", "http://127.0.0.1:8000").TrimEnd('/');
+        var mode = args.Get("mode", "msgpack-columnar");
+        var compression = args.Get("compression", "none");
+        var connections = args.GetInt("connections", 64);
+        var batch = args.GetInt("batch", 1000);
+        var duration = TimeSpan.FromSeconds(args.GetInt("duration", 30));
+        var rate = args.GetInt("rate", 0);
+        var database = args.Get("database", "bench");
+        var token = args.Get("token", "");
+        var pid = args.GetInt("pid", 0);
+        var jsonPath = args.Get("json", "");
+        args.EnsureAllUsed();
+
+        var path = mode switch
+        {
+            "msgpack-columnar" or "msgpack-row" => "/api/v1/write/msgpack",
+            "line-protocol" => "/api/v1/write/line-protocol",
+            _ => throw new ArgumentException($"unknown --mode {mode}"),
+        };
+        var bodies = Enumerable.Range(0, 200).Select(i => Compress(Body(mode, batch, i), compression)).ToArray();
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
+
+        var before = ServerSample.Take(pid, await AllocatedBytesAsync(client));
+        var latencies = new List<long>[connections];
+        var errors = 0L;
+        var sent = 0L;
+        var clock = Stopwatch.StartNew();
+        var end = duration;
+        using var progress = new Timer(_ => Console.Error.WriteLine(
+            $"{clock.Elapsed.TotalSeconds,6:F1}s  {Interlocked.Read(ref sent) * batch / Math.Max(clock.Elapsed.TotalSeconds, 0.001) / 1e6,8:F2}M rec/s  errors {Interlocked.Read(ref errors)}"),
+            null, 1000, 1000);
+
+        // Open loop: each connection owns every n-th slot of the schedule.
+        var interval = rate > 0 ? TimeSpan.FromSeconds((double)batch / rate) : TimeSpan.Zero;
+        var workers = Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
+        {
+            var mine = latencies[worker] = new List<long>(1 << 16);
+            var next = worker;
+            while (clock.Elapsed < end)
+            {
+                var scheduled = rate > 0 ? interval * next : clock.Elapsed;
+                if (rate > 0)
+                {
+                    var wait = scheduled - clock.Elapsed;
+                    if (wait > TimeSpan.Zero) await Task.Delay(wait);
+                    next += connections;
+                }
+                using var content = new ByteArrayContent(bodies[(worker + mine.Count) % bodies.Length]);
+                content.Headers.ContentType = new MediaTypeHeaderValue(mode == "line-protocol" ? "text/plain" : "application/msgpack");
+                if (compression != "none") content.Headers.ContentEncoding.Add(compression);
+                using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+                request.Headers.Add("x-arc-database", database);
+                if (token.Length > 0) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                try
+                {
+                    using var response = await client.SendAsync(request);
+                    if (response.StatusCode == HttpStatusCode.NoContent) Interlocked.Increment(ref sent);
+                    else Interlocked.Increment(ref errors);
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+                mine.Add((clock.Elapsed - scheduled).Ticks);
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        progress.Dispose();
+        var after = ServerSample.Take(pid, await AllocatedBytesAsync(client));
+
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        double Percentile(double p) => all.Length == 0 ? 0 : TimeSpan.FromTicks(all[Math.Min(all.Length - 1, (int)(p * all.Length))]).TotalMilliseconds;
+        var records = sent * batch;
+        var result = new Dictionary<string, double>
+        {
+            ["records_per_sec"] = records / elapsed,
+            ["requests_per_sec"] = sent / elapsed,
+            ["p50_ms"] = Percentile(0.50),
+            ["p95_ms"] = Percentile(0.95),
+            ["p99_ms"] = Percentile(0.99),
+            ["p999_ms"] = Percentile(0.999),
+            ["errors"] = errors,
+            ["records"] = records,
+            ["seconds"] = elapsed,
+        };
+        if (pid > 0)
+        {
+            var cpu = after.CpuSeconds - before.CpuSeconds;
+            result["server_cpu_seconds"] = cpu;
+            result["records_per_server_cpu_second"] = cpu > 0 ? records / cpu : 0;
+            result["server_peak_rss_mib"] = after.PeakRssMiB;
+        }
+        if (after.AllocatedBytes >= 0 && before.AllocatedBytes >= 0 && records > 0)
+            result["server_allocated_bytes_per_record"] = (double)(after.AllocatedBytes - before.AllocatedBytes) / records;
+
+        Console.WriteLine($"mode {mode}, compression {compression}, {connections} connections, batch {batch}, {(rate > 0 ? $"open loop {rate} rec/s" : "closed loop")}, {elapsed:F1} s");
+        foreach (var (name, value) in result) Console.WriteLine($"  {name,-34} {value.ToString("0.###", CultureInfo.InvariantCulture)}");
+        if (jsonPath.Length > 0)
+        {
+            await using var file = File.Create(jsonPath);
+            await using var json = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true });
+            json.WriteStartObject();
+            json.WriteString("mode", mode);
+            json.WriteString("compression", compression);
+            json.WriteNumber("connections", connections);
+            json.WriteNumber("batch", batch);
+            json.WriteNumber("rate", rate);
+            foreach (var (name, value) in result) json.WriteNumber(name, Math.Round(value, 3));
+            json.WriteEndObject();
+        }
+        return errors > 0 && sent == 0 ? 1 : 0;
+    }
+
+    internal static byte[] Body(string mode, int rows, int seed)
+    {
+        var random = new Random(seed);
+        var measurement = Measurements[random.Next(Measurements.Length)];
+        var start = 1_700_000_000_000_000L + seed * (long)rows * 1000;
+        var hosts = Enumerable.Range(0, rows).Select(_ => $"server{random.Next(1000):D3}").ToArray();
+        double Value() => Math.Round(random.NextDouble() * 100, 2);
+        if (mode == "line-protocol")
+        {
+            var text = new StringBuilder(rows * 80);
+            for (var i = 0; i < rows; i++)
+                text.Append(measurement).Append(",host=").Append(hosts[i])
+                    .Append(CultureInfo.InvariantCulture, $" value={Value()},cpu_idle={Value()},cpu_user={Value()} {(start + i) * 1000}\n");
+            return Encoding.UTF8.GetBytes(text.ToString());
+        }
+        var buffer = new ArrayBufferWriter<byte>(rows * 40);
+        var writer = new MessagePackWriterLite(buffer);
+        if (mode == "msgpack-columnar")
+        {
+            writer.MapHeader(2);
+            writer.String("m");
+            writer.String(measurement);
+            writer.String("columns");
+            writer.MapHeader(5);
+            writer.String("time");
+            writer.ArrayHeader(rows);
+            for (var i = 0; i < rows; i++) writer.Int64(start + i);
+            writer.String("host");
+            writer.ArrayHeader(rows);
+            foreach (var host in hosts) writer.String(host);
+            foreach (var column in new[] { "value", "cpu_idle", "cpu_user" })
+            {
+                writer.String(column);
+                writer.ArrayHeader(rows);
+                for (var i = 0; i < rows; i++) writer.Double(Value());
+            }
+        }
+        else
+        {
+            writer.ArrayHeader(rows);
+            for (var i = 0; i < rows; i++)
+            {
+                writer.MapHeader(4);
+                writer.String("m");
+                writer.String(measurement);
+                writer.String("t");
+                writer.Int64(start + i);
+                writer.String("h");
+                writer.String(hosts[i]);
+                writer.String("fields");
+                writer.MapHeader(3);
+                writer.String("value");
+                writer.Double(Value());
+                writer.String("cpu_idle");
+                writer.Double(Value());
+                writer.String("cpu_user");
+                writer.Double(Value());
+            }
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static byte[] Compress(byte[] body, string compression)
+    {
+        switch (compression)
+        {
+            case "none": return body;
+            case "gzip":
+                using (var output = new MemoryStream())
+                {
+                    using (var gzip = new GZipStream(output, CompressionLevel.Fastest)) gzip.Write(body);
+                    return output.ToArray();
+                }
+            case "zstd":
+                using (var compressor = new ZstdSharp.Compressor(1)) return compressor.Wrap(body).ToArray();
+            default: throw new ArgumentException($"unknown --compression {compression}");
+        }
+    }
+
+    private static async Task<long> AllocatedBytesAsync(HttpClient client)
+    {
+        try
+        {
+            foreach (var line in (await client.GetStringAsync("/metrics")).Split('\n'))
+                if (line.StartsWith("arcd_gc_allocated_bytes_total ", StringComparison.Ordinal))
+                    return (long)double.Parse(line.AsSpan(30), CultureInfo.InvariantCulture);
+        }
+        catch (HttpRequestException)
+        {
+        }
+        return -1;
+    }
+
+    private readonly record struct ServerSample(double CpuSeconds, double PeakRssMiB, long AllocatedBytes)
+    {
+        public static ServerSample Take(int pid, long allocated)
+        {
+            if (pid <= 0 || !File.Exists($"/proc/{pid}/stat")) return new ServerSample(0, 0, allocated);
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // utime and stime are fields 14 and 15 of /proc/pid/stat, in clock ticks (100 per second here).
+            var cpu = (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            var peak = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return new ServerSample(cpu, double.Parse(peak.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024, allocated);
+        }
+    }
+}
+
+/// <summary>The few MessagePack encodings the generator needs (smallest forms, as msgpack-python packs).</summary>
+internal readonly struct MessagePackWriterLite(IBufferWriter<byte> output)
+{
+    public void MapHeader(int count) => Header(count, 0x80, 0xde, 0xdf);
+
+    public void ArrayHeader(int count) => Header(count, 0x90, 0xdc, 0xdd);
+
+    public void String(string value)
+    {
+        var length = Encoding.UTF8.GetByteCount(value);
+        if (length < 32) Byte((byte)(0xa0 | length));
+        else if (length < 256) Bytes([0xd9, (byte)length]);
+        else Bytes([0xda, (byte)(length >> 8), (byte)length]);
+        var span = output.GetSpan(length);
+        Encoding.UTF8.GetBytes(value, span);
+        output.Advance(length);
+    }
+
+    public void Int64(long value)
+    {
+        var span = output.GetSpan(9);
+        span[0] = 0xd3;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(span[1..], value);
+        output.Advance(9);
+    }
+
+    public void Double(double value)
+    {
+        var span = output.GetSpan(9);
+        span[0] = 0xcb;
+        System.Buffers.Binary.BinaryPrimitives.WriteDoubleBigEndian(span[1..], value);
+        output.Advance(9);
+    }
+
+    private void Header(int count, byte fix, byte x16, byte x32)
+    {
+        if (count < 16) Byte((byte)(fix | count));
+        else if (count < 65536) Bytes([x16, (byte)(count >> 8), (byte)count]);
+        else Bytes([x32, (byte)(count >> 24), (byte)(count >> 16), (byte)(count >> 8), (byte)count]);
+    }
+
+    private void Byte(byte value)
+    {
+        output.GetSpan(1)[0] = value;
+        output.Advance(1);
+    }
+
+    private void Bytes(ReadOnlySpan<byte> values)
+    {
+        values.CopyTo(output.GetSpan(values.Length));
+        output.Advance(values.Length);
+    }
+}
