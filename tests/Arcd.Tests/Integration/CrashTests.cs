@@ -23,8 +23,10 @@ public class CrashTests
         {
             "--Wal:Mode=sync",
             "--Wal:SegmentBytes=65536", // rotation and deletion happen many times per run
-            "--Ingest:MaxBufferAge=00:00:00.050",
-            "--Ingest:MaxBufferRows=300",
+            // Flushes every half second or 2000 rows: kills land before, during and after flushes, and the
+            // number of files stays small enough for the final check over hundreds of cycles.
+            "--Ingest:MaxBufferAge=00:00:00.500",
+            "--Ingest:MaxBufferRows=2000",
         };
         var random = new Random(20261124);
         var acknowledged = new ConcurrentDictionary<long, byte>();
