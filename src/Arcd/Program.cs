@@ -36,6 +36,8 @@ catch (ConfigException ex)
     return 2;
 }
 
+if (command.Verb == Verb.Token) return TokenCommands.Run(config, command.Token!);
+
 if (command.Verb == Verb.CheckConfig)
 {
     foreach (var warning in config.Warnings) Console.Error.WriteLine($"arcd: warning: {warning}");

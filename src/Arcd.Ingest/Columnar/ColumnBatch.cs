@@ -38,6 +38,16 @@ public sealed class ColumnBatch : IDisposable
 
     public void Add(Column column) => _columns.Add(column);
 
+    /// <summary>
+    /// Column names and kinds, sorted, plus the tag names: equal for batches a buffer can hold
+    /// together. Part of every WAL checkpoint intent (FORMAT.md), so it must only ever depend on
+    /// what decoding the same body produces.
+    /// </summary>
+    public string SchemaSignature => Signature(_columns, TagNames);
+
+    internal static string Signature(IEnumerable<Column> columns, IReadOnlyList<string> tags) =>
+        string.Join(',', columns.Select(c => c.Name + ":" + (int)c.Kind).Order(StringComparer.Ordinal)) + "|" + string.Join(',', tags);
+
     public Column? Find(string name)
     {
         foreach (var column in _columns)

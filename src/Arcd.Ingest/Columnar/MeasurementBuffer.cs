@@ -20,6 +20,7 @@ public sealed class MeasurementBuffer : IDisposable
         CreatedTimestamp = createdTimestamp;
         Time = new Column(ColumnBatch.TimeColumnName, ColumnKind.Int64, shape.RowCount);
         TagNames = shape.TagNames;
+        SchemaSignature = shape.SchemaSignature;
         _columns = new Column[shape.Columns.Count];
         _columnIndex = new Dictionary<string, int>(shape.Columns.Count, StringComparer.Ordinal);
         for (var i = 0; i < _columns.Length; i++)
@@ -35,6 +36,7 @@ public sealed class MeasurementBuffer : IDisposable
     public Column Time { get; }
     public IReadOnlyList<Column> Columns => _columns;
     public IReadOnlyList<string> TagNames { get; }
+    public string SchemaSignature { get; }
     public int RowCount => Time.Count;
 
     /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the first append (age trigger).</summary>

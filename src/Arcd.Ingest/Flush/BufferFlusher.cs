@@ -43,7 +43,7 @@ internal sealed partial class BufferFlusher
             Action? intent = null;
             if (buffer.FirstPosition is { } first && buffer.LastPosition is { } last && _checkpoints is not null)
             {
-                var entry = new CheckpointEntry(buffer.Database, buffer.Measurement, first, last, hour, path);
+                var entry = new CheckpointEntry(buffer.Database, buffer.Measurement, buffer.SchemaSignature, first, last, hour, path);
                 var log = _checkpoints.Get(first.Shard);
                 intent = () => log.Append(entry);
             }

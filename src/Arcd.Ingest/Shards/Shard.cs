@@ -41,9 +41,12 @@ internal sealed partial class Shard
     private readonly IngestOptions _options;
     private readonly WorkQueue<WriteItem> _queue;
     private readonly ILogger _logger;
-    private readonly Dictionary<(string Database, string Measurement, int Origin), MeasurementBuffer> _buffers = [];
+    // Several open buffers per key, one per schema: clients that interleave field sets (Telegraf does)
+    // would otherwise seal a tiny file at every flip. Capped, oldest sealed first.
+    private const int MaxSchemasPerKey = 8;
+    private readonly Dictionary<(string Database, string Measurement, int Origin), List<MeasurementBuffer>> _buffers = [];
     private readonly List<WriteItem> _drained = [];
-    private readonly List<(string, string, int)> _expired = [];
+    private readonly List<MeasurementBuffer> _expired = [];
     private readonly SortedSet<(long Lsn, long BufferId)> _undurable = [];
     private readonly ConcurrentQueue<(long Lsn, long BufferId)> _durable = new();
     private readonly Thread _thread;
@@ -191,20 +194,27 @@ internal sealed partial class Shard
                 WalPosition? position = origin >= 0 ? new WalPosition(origin, lsn, i) : null;
                 var reserved = batch.ApproximateBytes;
                 var key = (item.Database, batch.Measurement, origin);
-                if (_buffers.TryGetValue(key, out var buffer) && buffer.HasSameSchema(batch))
+                if (!_buffers.TryGetValue(key, out var open)) _buffers.Add(key, open = []);
+                var buffer = open.Find(b => b.HasSameSchema(batch));
+                if (buffer is not null)
                 {
                     buffer.Append(batch, reserved, position);
                 }
                 else
                 {
-                    if (buffer is not null) Seal(buffer, "schema change");
+                    if (open.Count >= MaxSchemasPerKey)
+                    {
+                        Seal(open[0], "schema limit");
+                        open.RemoveAt(0);
+                    }
                     buffer = Start(item.Database, batch, reserved, position);
-                    _buffers[key] = buffer;
+                    open.Add(buffer);
                 }
                 Interlocked.Add(ref _engine.Counters.RecordsBuffered, batch.RowCount);
                 if (buffer.RowCount >= _options.MaxBufferRows)
                 {
-                    _buffers.Remove(key);
+                    open.Remove(buffer);
+                    if (open.Count == 0) _buffers.Remove(key);
                     Seal(buffer, "rows");
                 }
             }
@@ -270,7 +280,8 @@ internal sealed partial class Shard
         if (_buffers.Count > 0)
         {
             var oldest = long.MaxValue;
-            foreach (var buffer in _buffers.Values) oldest = Math.Min(oldest, buffer.CreatedTimestamp);
+            foreach (var open in _buffers.Values)
+                foreach (var buffer in open) oldest = Math.Min(oldest, buffer.CreatedTimestamp);
             wait = _options.MaxBufferAge - Stopwatch.GetElapsedTime(oldest);
         }
         if (_engine.WalMode == WalMode.Async && _wal is { HasUnsynced: true })
@@ -283,19 +294,27 @@ internal sealed partial class Shard
 
     private void SealExpired()
     {
-        foreach (var (key, buffer) in _buffers)
-            if (Stopwatch.GetElapsedTime(buffer.CreatedTimestamp) >= _options.MaxBufferAge) _expired.Add(key);
-        foreach (var key in _expired)
+        List<(string, string, int)>? emptied = null;
+        foreach (var (key, open) in _buffers)
         {
-            Seal(_buffers[key], "age");
-            _buffers.Remove(key);
+            foreach (var buffer in open)
+                if (Stopwatch.GetElapsedTime(buffer.CreatedTimestamp) >= _options.MaxBufferAge) _expired.Add(buffer);
+            if (_expired.Count == 0) continue;
+            foreach (var buffer in _expired)
+            {
+                Seal(buffer, "age");
+                open.Remove(buffer);
+            }
+            _expired.Clear();
+            if (open.Count == 0) (emptied ??= []).Add(key);
         }
-        _expired.Clear();
+        if (emptied is not null) foreach (var key in emptied) _buffers.Remove(key);
     }
 
     private void SealAll(string trigger)
     {
-        foreach (var buffer in _buffers.Values) Seal(buffer, trigger);
+        foreach (var open in _buffers.Values)
+            foreach (var buffer in open) Seal(buffer, trigger);
         _buffers.Clear();
     }
 

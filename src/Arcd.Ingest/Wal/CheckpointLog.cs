@@ -11,10 +11,10 @@ namespace Arcd.Ingest.Wal;
 /// [<see cref="First"/>, <see cref="Last"/>] in UTC hour <see cref="Hour"/> are in the file at
 /// <see cref="RelativePath"/>. If that file exists, those rows are durable and replay skips them.
 /// </summary>
-public sealed record CheckpointEntry(string Database, string Measurement, WalPosition First, WalPosition Last, long Hour, string RelativePath)
+public sealed record CheckpointEntry(string Database, string Measurement, string Schema, WalPosition First, WalPosition Last, long Hour, string RelativePath)
 {
-    public bool Covers(string database, string measurement, WalPosition position, long hour) =>
-        Hour == hour && position >= First && position <= Last && Measurement == measurement && Database == database;
+    public bool Covers(string database, string measurement, string schema, WalPosition position, long hour) =>
+        Hour == hour && position >= First && position <= Last && Measurement == measurement && Database == database && Schema == schema;
 }
 
 /// <summary>
@@ -128,10 +128,10 @@ public sealed class CheckpointLog : IDisposable
         lock (_lock) _file.Dispose();
     }
 
-    // version u8 | hour i64 | first lsn i64 | first index i32 | last lsn i64 | last index i32 | 3 × (u16 length + UTF-8): database, measurement, path
+    // version u8 | hour i64 | first lsn i64 | first index i32 | last lsn i64 | last index i32 | 4 × (u16 length + UTF-8): database, measurement, schema, path
     private static byte[] Serialize(CheckpointEntry entry)
     {
-        var strings = new[] { entry.Database, entry.Measurement, entry.RelativePath }.Select(Encoding.UTF8.GetBytes).ToArray();
+        var strings = new[] { entry.Database, entry.Measurement, entry.Schema, entry.RelativePath }.Select(Encoding.UTF8.GetBytes).ToArray();
         var payload = new byte[1 + 8 + 8 + 4 + 8 + 4 + strings.Sum(s => 2 + s.Length)];
         payload[0] = EntryVersion;
         BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(1), entry.Hour);
@@ -153,9 +153,9 @@ public sealed class CheckpointLog : IDisposable
     {
         entry = null;
         if (payload.Length < 33 || payload[0] != EntryVersion) return false;
-        var strings = new string[3];
+        var strings = new string[4];
         var offset = 33;
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 4; i++)
         {
             if (payload.Length < offset + 2) return false;
             var length = BinaryPrimitives.ReadUInt16LittleEndian(payload[offset..]);
@@ -163,10 +163,10 @@ public sealed class CheckpointLog : IDisposable
             strings[i] = Encoding.UTF8.GetString(payload.Slice(offset + 2, length));
             offset += 2 + length;
         }
-        entry = new CheckpointEntry(strings[0], strings[1],
+        entry = new CheckpointEntry(strings[0], strings[1], strings[2],
             new WalPosition(shard, BinaryPrimitives.ReadInt64LittleEndian(payload[9..]), BinaryPrimitives.ReadInt32LittleEndian(payload[17..])),
             new WalPosition(shard, BinaryPrimitives.ReadInt64LittleEndian(payload[21..]), BinaryPrimitives.ReadInt32LittleEndian(payload[29..])),
-            BinaryPrimitives.ReadInt64LittleEndian(payload[1..]), strings[2]);
+            BinaryPrimitives.ReadInt64LittleEndian(payload[1..]), strings[3]);
         return true;
     }
 }

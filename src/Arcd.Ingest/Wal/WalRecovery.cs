@@ -134,7 +134,8 @@ public static partial class WalRecovery
                     replayed += batch.RowCount;
                     continue;
                 }
-                var hours = candidates.Where(c => position >= c.First && position <= c.Last).Select(c => c.Hour).ToHashSet();
+                var schema = batch.SchemaSignature;
+                var hours = candidates.Where(c => c.Schema == schema && position >= c.First && position <= c.Last).Select(c => c.Hour).ToHashSet();
                 if (hours.Count == 0)
                 {
                     kept.Add(batch);

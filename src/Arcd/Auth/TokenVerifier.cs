@@ -7,13 +7,13 @@ namespace Arcd.Auth;
 /// <summary>
 /// Checks presented tokens against the store. A token is looked up by the SHA-256 prefix stored
 /// beside its hash, so a random token costs one SHA-256 and no PBKDF2. Results (good and bad) are
-/// cached for <c>Auth:CacheTtl</c>, keyed by SHA-256 of the token; the store is reloaded when its
-/// file changes, so revocation by the CLI takes effect within the TTL, and at once in the process
-/// that revoked (it clears the cache).
+/// cached for <c>Auth:CacheTtl</c>, keyed by SHA-256 of the token, and only while the token file is
+/// unchanged: a token created or revoked by the CLI (or by first-start bootstrap) counts from the next
+/// request. The TTL bounds how long a result is trusted at all.
 /// </summary>
 public sealed class TokenVerifier(TokenStore store, TimeSpan cacheTtl, int maxEntries)
 {
-    private readonly ConcurrentDictionary<string, (long RecordId, DateTime CachedAt)> _cache = new();
+    private readonly ConcurrentDictionary<string, (long RecordId, DateTime CachedAt, (long, long) Version)> _cache = new();
     private readonly Lock _reloadLock = new();
     private IReadOnlyList<TokenRecord> _records = [];
     private (long, long) _version = (-1, -1);
@@ -25,7 +25,8 @@ public sealed class TokenVerifier(TokenStore store, TimeSpan cacheTtl, int maxEn
     {
         var now = DateTime.UtcNow;
         var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-        if (_cache.TryGetValue(key, out var cached) && now - cached.CachedAt < cacheTtl)
+        var version = store.Version();
+        if (_cache.TryGetValue(key, out var cached) && now - cached.CachedAt < cacheTtl && cached.Version == version)
         {
             // Expiry is rechecked on every use; a disabled token needs the TTL (or an invalidation).
             var known = cached.RecordId < 0 ? null : _records.FirstOrDefault(r => r.Id == cached.RecordId);
@@ -46,7 +47,7 @@ public sealed class TokenVerifier(TokenStore store, TimeSpan cacheTtl, int maxEn
             }
         }
         if (_cache.Count >= maxEntries) _cache.Clear();
-        _cache[key] = (match?.Id ?? -1, now);
+        _cache[key] = (match?.Id ?? -1, now, version);
         return match is not null && match.IsUsable(now) ? match : null;
     }
 

@@ -6,19 +6,27 @@ public enum Verb
     CheckConfig,
     Version,
     Help,
+    Token,
 }
 
 /// <summary>What the command line asked for: a verb, an optional config file, and key overrides.</summary>
 public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<string> Overrides)
 {
+    /// <summary>For <c>arcd token ...</c>: the subcommand and its own options (--name, --permissions, ...).</summary>
+    public TokenArguments? Token { get; init; }
+
     public const string Usage = """
         usage: arcd [run] [--config PATH] [--Section:Key=value ...]
                arcd check-config [--config PATH] [--Section:Key=value ...]
+               arcd token create --name NAME [--permissions read,write] [--expires 30d] [--description TEXT]
+               arcd token list
+               arcd token revoke ID|NAME
                arcd version
                arcd help
 
         run           start the daemon (the default verb)
         check-config  print the effective configuration as JSON, or the precise error (exit 2)
+        token         manage API tokens in Auth:TokenFile (safe while the daemon runs)
         version       print the version
 
         Configuration: --config PATH, else ./arcd.json, else /etc/arcd/arcd.json, else embedded
@@ -31,9 +39,19 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
         var verb = Verb.Run;
         string? configPath = null;
         var overrides = new List<string>();
+        TokenArguments? token = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
+            if (i == 0 && arg == "token")
+            {
+                if (args.Count < 2) throw new ArgumentException("token needs a subcommand: create, list or revoke");
+                verb = Verb.Token;
+                token = new TokenArguments(args[1]);
+                i++;
+                continue;
+            }
+            if (token is not null && TryTokenOption(args, ref i, token)) continue;
             if (i == 0 && TryVerb(arg, out var named))
             {
                 verb = named;
@@ -67,7 +85,24 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
                 throw new ArgumentException($"unexpected argument '{arg}' (settings are --Section:Key=value)");
             }
         }
-        return new CommandLine(verb, configPath, overrides);
+        if (token is not null) token.Validate();
+        return new CommandLine(verb, configPath, overrides) { Token = token };
+    }
+
+    private static bool TryTokenOption(IReadOnlyList<string> args, ref int i, TokenArguments token)
+    {
+        string Value(ref int index, string name) => index + 1 < args.Count ? args[++index] : throw new ArgumentException($"{name} needs a value");
+        switch (args[i])
+        {
+            case "--name": token.Name = Value(ref i, "--name"); return true;
+            case "--permissions": token.Permissions = Value(ref i, "--permissions"); return true;
+            case "--expires": token.Expires = Value(ref i, "--expires"); return true;
+            case "--description": token.Description = Value(ref i, "--description"); return true;
+            default:
+                if (args[i].StartsWith('-') || token.Target is not null) return false;
+                token.Target = args[i];
+                return true;
+        }
     }
 
     private static bool TryVerb(string arg, out Verb verb)
@@ -79,6 +114,31 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
             case "version": verb = Verb.Version; return true;
             case "help": verb = Verb.Help; return true;
             default: verb = default; return false;
+        }
+    }
+}
+
+/// <summary>What <c>arcd token</c> was asked to do.</summary>
+public sealed class TokenArguments(string action)
+{
+    public string Action { get; } = action;
+    public string? Name { get; set; }
+    public string Permissions { get; set; } = "read,write";
+    public string? Expires { get; set; }
+    public string Description { get; set; } = "";
+
+    /// <summary>The id or name for <c>revoke</c>.</summary>
+    public string? Target { get; set; }
+
+    public void Validate()
+    {
+        switch (Action)
+        {
+            case "create" when string.IsNullOrWhiteSpace(Name): throw new ArgumentException("token create needs --name");
+            case "create" or "list": return;
+            case "revoke" when Target is null: throw new ArgumentException("token revoke needs an id or name");
+            case "revoke": return;
+            default: throw new ArgumentException($"unknown token subcommand '{Action}' (create, list, revoke)");
         }
     }
 }

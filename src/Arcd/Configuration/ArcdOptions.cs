@@ -21,8 +21,27 @@ public sealed class ArcdOptions
 
 public sealed class ServerOptions
 {
-    /// <summary>An IP address, <c>localhost</c>, or <c>*</c> / <c>0.0.0.0</c> / <c>::</c> for every interface.</summary>
-    public string Host { get; set; } = "127.0.0.1";
+    /// <summary>
+    /// An IP address, <c>localhost</c>, or <c>*</c> / <c>0.0.0.0</c> / <c>::</c> for every interface. Empty (the
+    /// default) means every interface with authentication on, and 127.0.0.1 with it off.
+    /// </summary>
+    public string Host { get; set; } = "";
+
+    /// <summary>PEM certificate (chain) for HTTPS; with <see cref="TlsKeyPath"/>, arcd serves TLS only.</summary>
+    public string TlsCertificatePath { get; set; } = "";
+    public string TlsKeyPath { get; set; } = "";
+
+    public int MaxConnections { get; set; } = 10_000;
+    public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
+    public int MaxRequestHeaderCount { get; set; } = 100;
+    public int MaxRequestLineBytes { get; set; } = 8 * 1024;
+
+    /// <summary>A client must send its request headers within this time (cuts off slow-loris clients).</summary>
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A request body slower than this (after a 5 s grace) is aborted; 0 turns the check off.</summary>
+    public int MinRequestBodyBytesPerSecond { get; set; } = 240;
     public int Port { get; set; } = 8000;
 
     /// <summary>Largest request body accepted (413 beyond it), checked from Content-Length before reading.</summary>
@@ -54,7 +73,21 @@ public sealed class WalOptions
 
 public sealed class AuthOptions
 {
-    public bool Enabled { get; set; }
+    /// <summary>On by default, as Arc: every path but <see cref="PublicPaths"/> needs a token.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The token store (JSON, 0600); `arcd token ...` edits the same file.</summary>
+    public string TokenFile { get; set; } = "./data/auth/tokens.json";
+
+    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromMinutes(5);
+    public int MaxCacheEntries { get; set; } = 1000;
+
+    /// <summary>Comma-separated paths reachable without a token.</summary>
+    public string PublicPaths { get; set; } = "/health,/ready,/metrics";
+
+    /// <summary>The host to bind by default: every interface with auth on, loopback with it off.</summary>
+    public static string EffectiveHost(ServerOptions server, AuthOptions auth) =>
+        server.Host.Length > 0 ? server.Host : auth.Enabled ? "*" : "127.0.0.1";
 }
 
 public sealed class QueryOptions

@@ -104,6 +104,7 @@ public static class ConfigLoader
         foreach (var child in root.GetChildren())
         {
             if (ArcdOptions.SectionNames.Contains(child.Key, StringComparer.OrdinalIgnoreCase)) continue;
+            if (child.Key.Equals("AUTH_BOOTSTRAP_TOKEN", StringComparison.OrdinalIgnoreCase)) continue; // ARCD_AUTH_BOOTSTRAP_TOKEN is read by the bootstrap
             if (child.GetChildren().Any())
                 throw new ConfigException($"unknown configuration section '{child.Key}' (known: {string.Join(", ", ArcdOptions.SectionNames)})");
             warnings.Add($"ignored configuration key '{child.Key}': keys are Section:Key (environment: ARCD_Section__Key, two underscores)");
@@ -112,8 +113,18 @@ public static class ConfigLoader
 
     private static void Validate(ArcdOptions o)
     {
-        if (string.IsNullOrWhiteSpace(o.Server.Host)) Fail("Server:Host", "must not be empty");
-        if (!IsBindableHost(o.Server.Host)) Fail("Server:Host", $"'{o.Server.Host}' is not an IP address, 'localhost' or '*'");
+        if (o.Server.Host.Length > 0 && !IsBindableHost(o.Server.Host)) Fail("Server:Host", $"'{o.Server.Host}' is not an IP address, 'localhost' or '*'");
+        if ((o.Server.TlsCertificatePath.Length > 0) != (o.Server.TlsKeyPath.Length > 0))
+            Fail("Server:TlsCertificatePath", "TLS needs both Server:TlsCertificatePath and Server:TlsKeyPath");
+        if (o.Server.TlsCertificatePath.Length > 0 && !File.Exists(o.Server.TlsCertificatePath)) Fail("Server:TlsCertificatePath", $"{o.Server.TlsCertificatePath} does not exist");
+        if (o.Server.TlsKeyPath.Length > 0 && !File.Exists(o.Server.TlsKeyPath)) Fail("Server:TlsKeyPath", $"{o.Server.TlsKeyPath} does not exist");
+        if (o.Server.MaxConnections < 1) Fail("Server:MaxConnections", "must be at least 1");
+        if (o.Server.MaxRequestHeadersBytes < 1024) Fail("Server:MaxRequestHeadersBytes", "must be at least 1024");
+        if (o.Server.MaxRequestHeaderCount < 8) Fail("Server:MaxRequestHeaderCount", "must be at least 8");
+        if (o.Server.MaxRequestLineBytes < 256) Fail("Server:MaxRequestLineBytes", "must be at least 256");
+        if (o.Server.RequestHeadersTimeout <= TimeSpan.Zero) Fail("Server:RequestHeadersTimeout", "must be positive");
+        if (o.Server.KeepAliveTimeout <= TimeSpan.Zero) Fail("Server:KeepAliveTimeout", "must be positive");
+        if (o.Server.MinRequestBodyBytesPerSecond < 0) Fail("Server:MinRequestBodyBytesPerSecond", "must be 0 (off) or more");
         if (o.Server.Port is < 1 or > 65535) Fail("Server:Port", $"{o.Server.Port} is not a TCP port (1-65535)");
         if (o.Server.MaxRequestBytes is < 1 or > int.MaxValue) Fail("Server:MaxRequestBytes", "must be 1 to 2147483647");
         if (o.Server.MaxDecompressedBytes is < 1 or > int.MaxValue) Fail("Server:MaxDecompressedBytes", "must be 1 to 2147483647");
@@ -137,8 +148,11 @@ public static class ConfigLoader
         if (o.Ingest.ShardQueueCapacity < 1) Fail("Ingest:ShardQueueCapacity", "must be at least 1");
         if (o.Ingest.MemoryBudgetBytes < 1 << 20) Fail("Ingest:MemoryBudgetBytes", "must be at least 1 MiB (1048576)");
 
-        if (o.Auth.Enabled)
-            Fail("Auth:Enabled", "authentication is not available in this version; keep arcd on 127.0.0.1 or behind an authenticating proxy");
+        if (string.IsNullOrWhiteSpace(o.Auth.TokenFile)) Fail("Auth:TokenFile", "must not be empty");
+        if (o.Auth.CacheTtl < TimeSpan.Zero) Fail("Auth:CacheTtl", "must not be negative");
+        if (o.Auth.MaxCacheEntries < 1) Fail("Auth:MaxCacheEntries", "must be at least 1");
+        foreach (var path in o.Auth.PublicPaths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (!path.StartsWith('/')) Fail("Auth:PublicPaths", $"'{path}' is not a path (it must start with '/')");
         if (o.Query.Timeout <= TimeSpan.Zero) Fail("Query:Timeout", "must be positive");
 
         if (!Enum.TryParse<LogLevel>(o.Log.Level, ignoreCase: true, out _) || int.TryParse(o.Log.Level, out _))

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Arcd.Auth;
 using Arcd.Configuration;
 using Arcd.Http;
 using Arcd.Http.Endpoints;
@@ -54,12 +55,36 @@ public static class Daemon
         var engine = new IngestEngine(options.Ingest, storage, new ParquetSettings(compression), loggerFactory, walMode, walDirectory, options.Wal.SyncInterval);
         engine.Start();
 
+        TokenVerifier? verifier = null;
+        TokenStore? tokenStore = null;
+        if (options.Auth.Enabled)
+        {
+            tokenStore = new TokenStore(options.Auth.TokenFile);
+            try
+            {
+                tokenStore.Load(); // a broken store stops the start here, with its path and the reason
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TokenStoreException)
+            {
+                Log.StartFailed(logger, $"token store {tokenStore.Path}: {ex.Message}");
+                return 1;
+            }
+            verifier = new TokenVerifier(tokenStore, options.Auth.CacheTtl, options.Auth.MaxCacheEntries);
+        }
+        else
+        {
+            Log.AuthDisabled(logger, AuthOptions.EffectiveHost(options.Server, options.Auth));
+        }
+        var publicPaths = options.Auth.PublicPaths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        var gate = new AuthGate(verifier, publicPaths);
+
         var state = new DaemonState();
-        var router = new RequestRouter(
+        var router = new RequestRouter(gate,
             new HealthEndpoints(state, engine),
             new MetricsEndpoint(engine, state),
-            new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default)));
-        var application = new ArcdHttpApplication(router, logger);
+            new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default)),
+            new AuthEndpoints(gate));
+        var application = new ArcdHttpApplication(router, logger, options.Server.TlsCertificatePath.Length > 0);
 
         var stopRequested = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
@@ -70,23 +95,40 @@ public static class Daemon
             stopRequested.TrySetResult(signal.Signal.ToString());
         }
 
-        using var server = HttpListenerSetup.Create(options.Server, loggerFactory);
+        using var server = HttpListenerSetup.Create(options.Server, options.Auth, loggerFactory);
         try
         {
             await server.StartAsync(application, CancellationToken.None);
         }
         catch (IOException ex)
         {
-            Log.StartFailed(logger, $"cannot listen on {HttpListenerSetup.DescribeUrl(options.Server)}: {ex.Message}");
+            Log.StartFailed(logger, $"cannot listen on {HttpListenerSetup.DescribeUrl(options.Server, options.Auth)}: {ex.Message}");
             engine.Stop(options.Server.ShutdownTimeout);
             return 1;
         }
 
         // Listening first, then replay: /health answers at once, /ready (and writes) say 503 until replay is done.
         state.MarkNotReady("replaying write-ahead log");
-        Notify(logger, $"READY=1\nSTATUS=listening on {HttpListenerSetup.DescribeUrl(options.Server)}\nMAINPID={Environment.ProcessId}");
-        Log.Started(logger, VersionInfo.Version, HttpListenerSetup.DescribeUrl(options.Server), storage.Root,
+        Notify(logger, $"READY=1\nSTATUS=listening on {HttpListenerSetup.DescribeUrl(options.Server, options.Auth)}\nMAINPID={Environment.ProcessId}");
+        Log.Started(logger, VersionInfo.Version, HttpListenerSetup.DescribeUrl(options.Server, options.Auth), storage.Root,
             engine.ShardCount, engine.FlushWorkerCount, options.Wal.Mode);
+        // The first admin token costs a 600k-round PBKDF2 hash: made after binding, so it does not delay
+        // the start. Until it exists every protected request is a 401, which is right: nobody has it yet.
+        if (tokenStore is not null)
+        {
+            new Thread(() =>
+            {
+                try
+                {
+                    Bootstrap.EnsureAdminToken(tokenStore, logger);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TokenStoreException)
+                {
+                    Log.StartFailed(logger, $"token store {tokenStore.Path}: {ex.Message}");
+                }
+            }) { Name = "arcd-auth-bootstrap", IsBackground = true }.Start();
+        }
+
         using var stopReplay = new CancellationTokenSource();
         var replay = new Thread(() =>
         {

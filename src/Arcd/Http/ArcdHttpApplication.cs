@@ -11,7 +11,7 @@ namespace Arcd.Http;
 /// What Kestrel calls for every request, with no generic host, DI container or middleware
 /// pipeline in between. The HttpContext is pooled per connection by Kestrel.
 /// </summary>
-public sealed class ArcdHttpApplication(RequestRouter router, ILogger logger) : IHttpApplication<DefaultHttpContext>
+public sealed class ArcdHttpApplication(RequestRouter router, ILogger logger, bool tls = false) : IHttpApplication<DefaultHttpContext>
 {
     public DefaultHttpContext CreateContext(IFeatureCollection contextFeatures)
     {
@@ -29,6 +29,13 @@ public sealed class ArcdHttpApplication(RequestRouter router, ILogger logger) : 
 
     public async Task ProcessRequestAsync(DefaultHttpContext context)
     {
+        var headers = context.Response.Headers;
+        // arcd serves data and errors, never pages: nothing should be sniffed, framed, cached or referred.
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers.CacheControl = "no-store";
+        headers["Referrer-Policy"] = "no-referrer";
+        if (tls) headers.StrictTransportSecurity = "max-age=31536000";
         try
         {
             await router.RouteAsync(context);

@@ -1,16 +1,27 @@
+using Arcd.Auth;
 using Arcd.Http.Endpoints;
 using Microsoft.AspNetCore.Http;
 
 namespace Arcd.Http;
 
-/// <summary>Dispatch on path, then method: a switch, not a routing table.</summary>
-public sealed class RequestRouter(HealthEndpoints health, MetricsEndpoint metrics, WriteEndpoints writes)
+/// <summary>
+/// Dispatch on path, then method: a switch, not a routing table. Every request first passes the
+/// auth gate with the permission its path needs (writes: write; token management: admin; other
+/// paths: any valid token; public paths: none).
+/// </summary>
+public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, MetricsEndpoint metrics, WriteEndpoints writes, AuthEndpoints auth)
 {
     public Task RouteAsync(HttpContext context)
     {
         var request = context.Request;
         var path = request.Path.Value ?? "/";
         var method = request.Method;
+        // Verification is public: it answers for the token it is shown.
+        if (path == "/api/v1/auth/verify") return HttpMethods.IsGet(method) ? auth.VerifyAsync(context) : NotAllowed(context, "GET");
+
+        var refused = gate.Check(context, path, RequiredPermission(path));
+        if (refused is not null) return refused;
+
         switch (path)
         {
             case "/health":
@@ -28,9 +39,20 @@ public sealed class RequestRouter(HealthEndpoints health, MetricsEndpoint metric
             case "/api/v1/write/line-protocol":
                 return HttpMethods.IsPost(method) ? writes.ArcLineProtocolAsync(context) : NotAllowed(context, "POST");
             default:
+                if (IsTokenPath(path)) return auth.TokensAsync(context, path);
                 return JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {method} {path}");
         }
     }
+
+    private static Permission RequiredPermission(string path) => path switch
+    {
+        "/api/v1/write/msgpack" or "/write" or "/api/v2/write" or "/api/v1/write/line-protocol" => Permission.Write,
+        _ when IsTokenPath(path) => Permission.Admin,
+        _ => Permission.None,
+    };
+
+    private static bool IsTokenPath(string path) =>
+        path == AuthEndpoints.TokensPath || path.StartsWith(AuthEndpoints.TokensPath + "/", StringComparison.Ordinal);
 
     private static Task NotAllowed(HttpContext context, string allowed)
     {

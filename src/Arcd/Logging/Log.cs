@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]
     public static partial void RequestFailed(ILogger logger, Exception exception, string method, string path);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "authentication is disabled (Auth:Enabled=false): anyone who can reach {Host} can write; keep it on loopback or behind an authenticating proxy")]
+    public static partial void AuthDisabled(ILogger logger, string host);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "systemd notify failed: {Reason}")]
     public static partial void NotifyFailed(ILogger logger, string reason);
 }

@@ -38,4 +38,18 @@ public class CommandLineTests
     {
         Assert.Throws<ArgumentException>(() => CommandLine.Parse([arg]));
     }
+
+    [Fact]
+    public void Token_subcommands_and_their_options()
+    {
+        var create = CommandLine.Parse(["token", "create", "--name", "ci", "--permissions", "read", "--expires", "30d", "--config", "/x.json", "--Auth:TokenFile=/t.json"]);
+        Assert.Equal(Verb.Token, create.Verb);
+        Assert.Equal(("create", "ci", "read", "30d"), (create.Token!.Action, create.Token.Name, create.Token.Permissions, create.Token.Expires));
+        Assert.Equal("/x.json", create.ConfigPath);
+        Assert.Equal(["--Auth:TokenFile=/t.json"], create.Overrides);
+        Assert.Equal("7", CommandLine.Parse(["token", "revoke", "7"]).Token!.Target);
+        Assert.Throws<ArgumentException>(() => CommandLine.Parse(["token", "create"]));
+        Assert.Throws<ArgumentException>(() => CommandLine.Parse(["token", "revoke"]));
+        Assert.Throws<ArgumentException>(() => CommandLine.Parse(["token", "frobnicate"]));
+    }
 }

@@ -16,7 +16,9 @@ public class ConfigLoaderTests
         var config = Load();
         var o = config.Options;
         Assert.Null(config.FilePath);
-        Assert.Equal("127.0.0.1", o.Server.Host);
+        Assert.Equal("", o.Server.Host);
+        Assert.Equal("*", AuthOptions.EffectiveHost(o.Server, o.Auth)); // auth on: every interface, as Arc
+        Assert.Equal("127.0.0.1", AuthOptions.EffectiveHost(o.Server, new AuthOptions { Enabled = false }));
         Assert.Equal(8000, o.Server.Port);
         Assert.Equal(64L << 20, o.Server.MaxRequestBytes);
         Assert.Equal("local", o.Storage.Backend);
@@ -26,7 +28,8 @@ public class ConfigLoaderTests
         Assert.Equal("./data/wal", o.Wal.Dir);
         Assert.Equal(1_000_000, o.Ingest.MaxBufferRows);
         Assert.Equal(TimeSpan.FromSeconds(5), o.Ingest.MaxBufferAge);
-        Assert.False(o.Auth.Enabled);
+        Assert.True(o.Auth.Enabled);
+        Assert.Equal("/health,/ready,/metrics", o.Auth.PublicPaths);
     }
 
     [Fact]
@@ -58,7 +61,9 @@ public class ConfigLoaderTests
     [InlineData("--Wal:SyncInterval=00:00:00", "Wal:SyncInterval")]
     [InlineData("--Ingest:MaxBufferRows=0", "Ingest:MaxBufferRows")]
     [InlineData("--Ingest:MaxBufferAge=soon", "Ingest")]
-    [InlineData("--Auth:Enabled=true", "Auth:Enabled")]
+    [InlineData("--Auth:PublicPaths=health", "Auth:PublicPaths")]
+    [InlineData("--Server:TlsCertificatePath=/nonexistent.pem", "Server:TlsCertificatePath")]
+    [InlineData("--Server:MaxConnections=0", "Server:MaxConnections")]
     [InlineData("--Log:Level=Loud", "Log:Level")]
     [InlineData("--Bogus:Key=1", "unknown configuration section 'Bogus'")]
     public void Bad_settings_are_precise_errors(string argument, string expected)

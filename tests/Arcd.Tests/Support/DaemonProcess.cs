@@ -13,12 +13,13 @@ public sealed class DaemonProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
 
-    private DaemonProcess(Process process, int port, string dataRoot)
+    private DaemonProcess(Process process, int port, string dataRoot, HttpMessageHandler? handler)
     {
         Process = process;
         Port = port;
         DataRoot = dataRoot;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        var scheme = handler is null ? "http" : "https";
+        Client = new HttpClient(handler ?? new SocketsHttpHandler()) { BaseAddress = new Uri($"{scheme}://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public Process Process { get; }
@@ -34,8 +35,9 @@ public sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
+    /// <param name="tlsHandler">For a daemon serving HTTPS: the client handler that trusts its certificate.</param>
     public static async Task<DaemonProcess> StartAsync(string workDir, IEnumerable<string>? settings = null, bool aot = false,
-        IDictionary<string, string>? environment = null)
+        IDictionary<string, string>? environment = null, HttpMessageHandler? tlsHandler = null)
     {
         var port = FreePort.Next();
         var dataRoot = Path.Combine(workDir, "data", "arc");
@@ -51,11 +53,14 @@ public sealed class DaemonProcess : IAsyncDisposable
         start.ArgumentList.Add($"--Server:Port={port}");
         start.ArgumentList.Add($"--Storage:Root={dataRoot}");
         start.ArgumentList.Add("--Log:Format=text");
+        // Tests that are not about authentication run without it (it is on by default); auth tests turn it back on.
+        start.ArgumentList.Add("--Auth:Enabled=false");
+        start.ArgumentList.Add($"--Auth:TokenFile={Path.Combine(workDir, "data", "auth", "tokens.json")}");
         foreach (var setting in settings ?? []) start.ArgumentList.Add(setting);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start arcd");
-        var daemon = new DaemonProcess(process, port, dataRoot);
+        var daemon = new DaemonProcess(process, port, dataRoot, tlsHandler);
         process.OutputDataReceived += (_, e) => daemon.Append(e.Data);
         process.ErrorDataReceived += (_, e) => daemon.Append(e.Data);
         process.BeginOutputReadLine();

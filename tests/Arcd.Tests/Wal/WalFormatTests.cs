@@ -111,7 +111,7 @@ public class WalFormatTests
     public void Checkpoint_entries_round_trip_and_a_torn_last_entry_is_cut()
     {
         using var temp = new TempDirectory();
-        var first = new CheckpointEntry("db", "cpu", new WalPosition(3, 10, 0), new WalPosition(3, 12, 1), 472_222, "db/cpu/2023/11/14/22/cpu_x.parquet");
+        var first = new CheckpointEntry("db", "cpu", "v:2|", new WalPosition(3, 10, 0), new WalPosition(3, 12, 1), 472_222, "db/cpu/2023/11/14/22/cpu_x.parquet");
         var second = first with { Hour = 472_223, RelativePath = "db/cpu/2023/11/14/23/cpu_y.parquet" };
         using (var log = CheckpointLog.Open(temp.Path, 3))
         {
@@ -138,16 +138,17 @@ public class WalFormatTests
     }
 
     [Fact]
-    public void Covers_is_by_key_hour_and_position_range()
+    public void Covers_is_by_key_schema_hour_and_position_range()
     {
-        var entry = new CheckpointEntry("db", "cpu", new WalPosition(0, 10, 2), new WalPosition(0, 12, 0), 5, "p");
-        Assert.True(entry.Covers("db", "cpu", new WalPosition(0, 10, 2), 5));
-        Assert.True(entry.Covers("db", "cpu", new WalPosition(0, 11, 7), 5));
-        Assert.True(entry.Covers("db", "cpu", new WalPosition(0, 12, 0), 5));
-        Assert.False(entry.Covers("db", "cpu", new WalPosition(0, 10, 1), 5));
-        Assert.False(entry.Covers("db", "cpu", new WalPosition(0, 12, 1), 5));
-        Assert.False(entry.Covers("db", "cpu", new WalPosition(0, 11, 0), 6));
-        Assert.False(entry.Covers("db", "mem", new WalPosition(0, 11, 0), 5));
+        var entry = new CheckpointEntry("db", "cpu", "v:2|", new WalPosition(0, 10, 2), new WalPosition(0, 12, 0), 5, "p");
+        Assert.True(entry.Covers("db", "cpu", "v:2|", new WalPosition(0, 10, 2), 5));
+        Assert.True(entry.Covers("db", "cpu", "v:2|", new WalPosition(0, 11, 7), 5));
+        Assert.True(entry.Covers("db", "cpu", "v:2|", new WalPosition(0, 12, 0), 5));
+        Assert.False(entry.Covers("db", "cpu", "v:2|", new WalPosition(0, 10, 1), 5));
+        Assert.False(entry.Covers("db", "cpu", "v:2|", new WalPosition(0, 12, 1), 5));
+        Assert.False(entry.Covers("db", "cpu", "v:2|", new WalPosition(0, 11, 0), 6));
+        Assert.False(entry.Covers("db", "mem", "v:2|", new WalPosition(0, 11, 0), 5));
+        Assert.False(entry.Covers("db", "cpu", "v:1|", new WalPosition(0, 11, 0), 5)); // another schema, another buffer
     }
 
     private static List<string> WriteSegment(string directory, int records)

@@ -1,0 +1,273 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Arcd.Tests.Support;
+
+namespace Arcd.Tests.Integration;
+
+/// <summary>Authentication against the running daemon: every credential form, every tier, the CLI beside it.</summary>
+public class AuthIntegrationTests
+{
+    private const string AdminToken = "bootstrap-admin-token-0123456789abcdefghijklmnop";
+
+    private static async Task<DaemonProcess> StartAsync(TempDirectory temp, params string[] extra)
+    {
+        var daemon = await DaemonProcess.StartAsync(temp.Path, ["--Auth:Enabled=true", "--Server:Host=127.0.0.1", .. extra],
+            environment: new Dictionary<string, string> { ["ARCD_AUTH_BOOTSTRAP_TOKEN"] = AdminToken });
+        // The bootstrap token is stored just after the socket is bound.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/auth/verify");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+            using var response = await daemon.Client.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.OK) return daemon;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("the bootstrap token never became valid:\n" + daemon.Output);
+    }
+
+    /// <summary>Runs the CLI (same build as the daemon) on the same token file.</summary>
+    private static (int ExitCode, string Stdout, string Stderr) Cli(TempDirectory temp, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = temp.Path };
+        start.ArgumentList.Add(RepoPaths.DaemonDll);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.ArgumentList.Add($"--Auth:TokenFile={Path.Combine(temp.Path, "data", "auth", "tokens.json")}");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result.Trim(), stderr.Result);
+    }
+
+    private static string CreateToken(TempDirectory temp, string name, string permissions, string? expires = null)
+    {
+        var args = new List<string> { "token", "create", "--name", name, "--permissions", permissions };
+        if (expires is not null) args.AddRange(["--expires", expires]);
+        var (exitCode, stdout, stderr) = Cli(temp, [.. args]);
+        Assert.True(exitCode == 0, stderr);
+        return stdout;
+    }
+
+    private static HttpRequestMessage Write(string form, string? token)
+    {
+        var path = form == "query" ? $"/write?db=auth&p={Uri.EscapeDataString(token ?? "")}" : "/api/v1/write/line-protocol";
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent("authm v=1 1700000000000000000") };
+        if (token is null) return request;
+        switch (form)
+        {
+            case "bearer": request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token); break;
+            case "token": request.Headers.Authorization = new AuthenticationHeaderValue("Token", token); break;
+            case "raw": request.Headers.TryAddWithoutValidation("Authorization", token); break;
+            case "basic": request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"influx-user:{token}"))); break;
+            case "x-api-key": request.Headers.Add("x-api-key", token); break;
+        }
+        return request;
+    }
+
+    [Fact]
+    public async Task Every_credential_form_against_every_permission_tier()
+    {
+        using var temp = new TempDirectory();
+        await using var daemon = await StartAsync(temp);
+        var tokens = new Dictionary<string, string>
+        {
+            ["read"] = CreateToken(temp, "reader", "read"),
+            ["write"] = CreateToken(temp, "writer", "write"),
+            ["admin"] = AdminToken,
+        };
+        foreach (var form in new[] { "bearer", "token", "raw", "basic", "x-api-key", "query" })
+        {
+            foreach (var (tier, token) in tokens)
+            {
+                using var write = await daemon.Client.SendAsync(Write(form, token));
+                var expected = tier == "read" ? HttpStatusCode.Forbidden : HttpStatusCode.NoContent;
+                Assert.True(write.StatusCode == expected, $"{form}/{tier}: {write.StatusCode} {await write.Content.ReadAsStringAsync()}");
+                if (tier == "read")
+                    Assert.Equal("{\"success\":false,\"error\":\"Permission denied: write required\"}", await write.Content.ReadAsStringAsync());
+
+                var list = new HttpRequestMessage(HttpMethod.Get, "/api/v1/auth/tokens");
+                list.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                using var listed = await daemon.Client.SendAsync(list);
+                Assert.Equal(tier == "admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden, listed.StatusCode);
+            }
+            using var wrong = await daemon.Client.SendAsync(Write(form, "wrong-token"));
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            Assert.Equal("{\"success\":false,\"error\":\"Invalid or expired token\"}", await wrong.Content.ReadAsStringAsync());
+        }
+
+        using (var none = await daemon.Client.SendAsync(Write("bearer", null)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+            Assert.Equal("{\"success\":false,\"error\":\"Authentication required\"}", await none.Content.ReadAsStringAsync());
+        }
+        // TV15: Basic with a password that is no token.
+        var basic = new HttpRequestMessage(HttpMethod.Post, "/api/v1/write/line-protocol") { Content = new StringContent("m v=1") };
+        basic.Headers.TryAddWithoutValidation("Authorization", "Basic dTpw");
+        using (var refused = await daemon.Client.SendAsync(basic)) Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        // Public paths need nothing; anything else does, even a path that does not exist.
+        foreach (var open in new[] { "/health", "/ready", "/metrics" })
+            using (var response = await daemon.Client.GetAsync(open)) Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using (var probe = await daemon.Client.GetAsync("/no/such/path")) Assert.Equal(HttpStatusCode.Unauthorized, probe.StatusCode);
+    }
+
+    [Fact]
+    public async Task Verify_endpoint_expired_tokens_and_revocation_by_cli_and_api()
+    {
+        using var temp = new TempDirectory();
+        await using var daemon = await StartAsync(temp, "--Auth:CacheTtl=00:00:01");
+        var expiring = CreateToken(temp, "short", "write", "1s");
+        var writer = CreateToken(temp, "writer", "write");
+
+        var verify = new HttpRequestMessage(HttpMethod.Get, "/api/v1/auth/verify");
+        verify.Headers.Authorization = new AuthenticationHeaderValue("Bearer", writer);
+        using (var verified = await daemon.Client.SendAsync(verify))
+        {
+            Assert.Equal(HttpStatusCode.OK, verified.StatusCode);
+            var json = JsonDocument.Parse(await verified.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(json.GetProperty("valid").GetBoolean());
+            Assert.Equal("writer", json.GetProperty("token_info").GetProperty("name").GetString());
+            Assert.Equal(["write"], json.GetProperty("permissions").EnumerateArray().Select(p => p.GetString()));
+        }
+        using (var anonymous = await daemon.Client.GetAsync("/api/v1/auth/verify"))
+            Assert.Equal("{\"valid\":false,\"error\":\"No token provided\"}", await anonymous.Content.ReadAsStringAsync());
+
+        await Task.Delay(1500);
+        using (var expired = await daemon.Client.SendAsync(Write("bearer", expiring))) Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
+
+        // The CLI revokes while the daemon runs: effective from the next request (the token file changed).
+        using (var before = await daemon.Client.SendAsync(Write("bearer", writer))) Assert.Equal(HttpStatusCode.NoContent, before.StatusCode);
+        var (exitCode, _, stderr) = Cli(temp, "token", "revoke", "writer");
+        Assert.True(exitCode == 0, stderr);
+        await Task.Delay(1500);
+        using (var after = await daemon.Client.SendAsync(Write("bearer", writer))) Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+
+        // Through the API: immediate in the daemon that revoked.
+        var second = CreateToken(temp, "second", "write");
+        using (var works = await daemon.Client.SendAsync(Write("bearer", second))) Assert.Equal(HttpStatusCode.NoContent, works.StatusCode);
+        var listRequest = new HttpRequestMessage(HttpMethod.Get, "/api/v1/auth/tokens");
+        listRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        using var list = await daemon.Client.SendAsync(listRequest);
+        var secondId = JsonDocument.Parse(await list.Content.ReadAsStringAsync()).RootElement.GetProperty("tokens").EnumerateArray()
+            .Single(t => t.GetProperty("name").GetString() == "second").GetProperty("id").GetInt64();
+        var revoke = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/auth/tokens/{secondId}/revoke");
+        revoke.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        using (var revoked = await daemon.Client.SendAsync(revoke)) Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        using (var now = await daemon.Client.SendAsync(Write("bearer", second))) Assert.Equal(HttpStatusCode.Unauthorized, now.StatusCode);
+
+        var listed = Cli(temp, "token", "list").Stdout;
+        Assert.Contains("writer", listed);
+        Assert.Contains("revoked", listed);
+        Assert.DoesNotContain(writer, listed);
+    }
+
+    [Fact]
+    public async Task Token_api_creates_rotates_and_deletes()
+    {
+        using var temp = new TempDirectory();
+        await using var daemon = await StartAsync(temp);
+        async Task<(HttpStatusCode, JsonElement)> Admin(HttpMethod method, string path, string? body = null)
+        {
+            var request = new HttpRequestMessage(method, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+            if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await daemon.Client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+        }
+
+        var (created, json) = await Admin(HttpMethod.Post, "/api/v1/auth/tokens", """{"name":"grafana","permissions":["read"],"expires_in":"7d"}""");
+        Assert.Equal(HttpStatusCode.Created, created);
+        var token = json.GetProperty("token").GetString()!;
+        var id = json.GetProperty("id").GetInt64();
+        Assert.Equal(44, token.Length);
+
+        var (bad, error) = await Admin(HttpMethod.Post, "/api/v1/auth/tokens", """{"name":"x","permissions":["sudo"]}""");
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
+        Assert.Contains("sudo", error.GetProperty("error").GetString());
+
+        var (rotated, rotation) = await Admin(HttpMethod.Post, $"/api/v1/auth/tokens/{id}/rotate");
+        Assert.Equal(HttpStatusCode.OK, rotated);
+        var fresh = rotation.GetProperty("token").GetString()!;
+        var verify = new HttpRequestMessage(HttpMethod.Get, "/api/v1/auth/verify");
+        verify.Headers.Add("x-api-key", token);
+        using (var old = await daemon.Client.SendAsync(verify)) Assert.Equal(HttpStatusCode.Unauthorized, old.StatusCode);
+
+        var (patched, patch) = await Admin(HttpMethod.Patch, $"/api/v1/auth/tokens/{id}", """{"permissions":["read","write"]}""");
+        Assert.Equal(HttpStatusCode.OK, patched);
+        Assert.Equal("read,write", patch.GetProperty("token").GetProperty("permissions").GetString());
+        using (var write = await daemon.Client.SendAsync(Write("bearer", fresh))) Assert.Equal(HttpStatusCode.NoContent, write.StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await Admin(HttpMethod.Delete, $"/api/v1/auth/tokens/{id}")).Item1);
+        Assert.Equal(HttpStatusCode.NotFound, (await Admin(HttpMethod.Get, $"/api/v1/auth/tokens/{id}")).Item1);
+    }
+
+    [Fact]
+    public async Task First_start_prints_an_admin_token_once_that_works()
+    {
+        using var temp = new TempDirectory();
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path, ["--Auth:Enabled=true", "--Server:Host=127.0.0.1"]);
+        var deadline = DateTime.UtcNow.AddSeconds(30); // the token is made just after the socket is bound
+        while (!daemon.Output.Contains("arcd created an admin token", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Task.Delay(200);
+        var match = System.Text.RegularExpressions.Regex.Match(daemon.Output, @"^\s+([A-Za-z0-9_-]{43}=)\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(match.Success, daemon.Output);
+        var token = match.Groups[1].Value;
+        using (var write = await daemon.Client.SendAsync(Write("bearer", token))) Assert.Equal(HttpStatusCode.NoContent, write.StatusCode);
+        Assert.Equal(0, await daemon.StopAsync());
+        Assert.Equal(1, daemon.Output.Split(token).Length - 1); // printed once, never logged again
+
+        await using var again = await DaemonProcess.StartAsync(temp.Path, ["--Auth:Enabled=true", "--Server:Host=127.0.0.1"]);
+        Assert.DoesNotContain("created an admin token", again.Output);
+    }
+
+    [Fact]
+    public async Task Responses_carry_security_headers()
+    {
+        using var temp = new TempDirectory();
+        await using var daemon = await StartAsync(temp);
+        using var response = await daemon.Client.GetAsync("/health");
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+    }
+
+    [Fact]
+    public async Task A_slow_loris_client_is_cut_off()
+    {
+        using var temp = new TempDirectory();
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path, ["--Server:RequestHeadersTimeout=00:00:02"]);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, daemon.Port);
+        await socket.SendAsync("POST /api/v1/write/msgpack HTTP/1.1\r\nHost: x\r\n"u8.ToArray());
+        var clock = Stopwatch.StartNew();
+        var closed = false;
+        // One header byte every 300 ms: never completes the headers.
+        while (clock.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            try
+            {
+                await socket.SendAsync("X"u8.ToArray());
+                if (socket.Poll(300_000, SelectMode.SelectRead))
+                {
+                    var buffer = new byte[512];
+                    var read = await socket.ReceiveAsync(buffer);
+                    closed = read == 0 || Encoding.ASCII.GetString(buffer, 0, read).StartsWith("HTTP/1.1 408", StringComparison.Ordinal);
+                    if (closed) break;
+                }
+            }
+            catch (SocketException)
+            {
+                closed = true;
+                break;
+            }
+        }
+        Assert.True(closed, "the connection was still open after 15 s");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"cut off only after {clock.Elapsed}");
+    }
+}
