@@ -51,4 +51,4 @@ fuzz:
 
 .PHONY: crash-test
 crash-test: publish
-	ARCD_CRASH_KILLS=$${ARCD_CRASH_KILLS:-200} $(DOTNET) test arcd.sln --filter "FullyQualifiedName~CrashTests" --logger "console;verbosity=normal"
+	ARCD_CRASH_KILLS=$${ARCD_CRASH_KILLS:-200} $(DOTNET) test arcd.sln --filter "FullyQualifiedName~CrashTests" --logger "console;verbosity=detailed"

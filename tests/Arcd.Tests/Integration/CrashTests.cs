@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Arcd.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Arcd.Tests.Integration;
 
@@ -11,7 +12,7 @@ namespace Arcd.Tests.Integration;
 /// row carrying a unique id, killed at random moments and restarted. Every id that got a 204 must
 /// be in Parquet exactly once; no id may be there twice. `make crash-test` runs 200 kills.
 /// </summary>
-public class CrashTests
+public class CrashTests(ITestOutputHelper output)
 {
     private static int Kills => int.TryParse(Environment.GetEnvironmentVariable("ARCD_CRASH_KILLS"), out var kills) ? kills : 20;
 
@@ -53,6 +54,7 @@ public class CrashTests
             .ToDictionary(r => (long)r[0]!, r => (long)r[1]!);
         var lost = acknowledged.Keys.Where(id => !counts.ContainsKey(id)).Order().ToList();
         var duplicated = counts.Where(c => c.Value > 1).Select(c => c.Key).Order().ToList();
+        output.WriteLine($"crash test: {Kills} kills, {acknowledged.Count} rows acknowledged, {counts.Count} distinct ids stored, {lost.Count} lost, {duplicated.Count} duplicated");
         Assert.True(acknowledged.Count > 1000, $"only {acknowledged.Count} rows acknowledged over {Kills} kills: the load did not run");
         Assert.True(lost.Count == 0 && duplicated.Count == 0,
             $"{Kills} kills, {acknowledged.Count} acknowledged rows: {lost.Count} lost (e.g. {string.Join(",", lost.Take(5))}), {duplicated.Count} duplicated (e.g. {string.Join(",", duplicated.Take(5))})");

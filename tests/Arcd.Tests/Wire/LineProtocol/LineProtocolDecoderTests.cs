@@ -86,6 +86,8 @@ public class LineProtocolDecoderTests
     [InlineData("cpu v=1,v=2", "given twice")]
     [InlineData("cpu v=1 1 2", "unexpected text after the timestamp")]
     [InlineData("1cpu v=1", "invalid measurement name")]
+    [InlineData("../../etc v=1", "invalid measurement name")] // never reaches a path
+    [InlineData("cpu/x v=1", "invalid measurement name")]
     [InlineData("cpu _v=1", "reserved")]
     [InlineData("cpu time=1", "'time' is the timestamp")]
     public void Malformed_lines_are_rejected_with_a_reason(string line, string reason)
