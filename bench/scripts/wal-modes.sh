@@ -15,7 +15,7 @@ echo "disk: $(dd if=/dev/zero of="$work/dd" bs=1M count=512 conv=fdatasync 2>&1 
 rm -f "$work/dd"
 for mode in ${MODES:-sync async off}; do
     rm -rf "$work/data"
-    (cd "$work" && exec "$OLDPWD/artifacts/aot/arcd" --Server:Port=18080 --Wal:Mode=$mode --Log:Level=Warning 2>"$work/arcd-$mode.log") &
+    (cd "$work" && exec "$OLDPWD/artifacts/aot/arcd" --Server:Port=18080 --Server:Host=127.0.0.1 --Auth:Enabled=false --Wal:Mode=$mode --Log:Level=Warning 2>"$work/arcd-$mode.log") &
     pid=$!
     until curl -sf http://127.0.0.1:18080/ready >/dev/null; do sleep 0.05; done
     artifacts/bench/arcd-bench load --url http://127.0.0.1:18080 --mode msgpack-columnar --connections "$connections" \
