@@ -21,6 +21,12 @@ public sealed class IngestOptions
     /// <summary>Bytes of decoded rows held in queues, buffers and flushes together; beyond it writes get 503.</summary>
     public long MemoryBudgetBytes { get; set; } = 1L << 30;
 
+    /// <summary>Distinct columns one measurement may ever have (the catalog refuses more with a 400).</summary>
+    public int MaxColumnsPerMeasurement { get; set; } = 4096;
+
+    /// <summary>Distinct columns across all measurements the catalog keeps (bounds its memory and file).</summary>
+    public int MaxCatalogColumns { get; set; } = 1_000_000;
+
     internal int EffectiveShards => Shards > 0 ? Shards : Environment.ProcessorCount;
     internal int EffectiveFlushWorkers => FlushWorkers > 0 ? FlushWorkers : Math.Max(1, Environment.ProcessorCount / 2);
 }

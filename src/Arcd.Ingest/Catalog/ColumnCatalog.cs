@@ -25,6 +25,7 @@ public sealed class ColumnCatalog : IDisposable
     public const string FileName = "catalog.jsonl";
 
     private readonly ConcurrentDictionary<(string Database, string Measurement, string Column), KindClass> _known = new();
+    private readonly ConcurrentDictionary<(string Database, string Measurement), int> _columnsPerMeasurement = new();
     private readonly Lock _appendLock = new();
     private readonly FileStream _file;
 
@@ -33,16 +34,23 @@ public sealed class ColumnCatalog : IDisposable
         _file = file;
     }
 
+    /// <summary>
+    /// Caps that keep a client from growing the catalog (and the memory behind it) without bound by
+    /// inventing columns or measurements: a request that would pass them is a 400.
+    /// </summary>
+    public int MaxColumnsPerMeasurement { get; init; } = 4096;
+    public int MaxEntries { get; init; } = 1_000_000;
+
     public string Path => _file.Name;
     public int Count => _known.Count;
 
     /// <summary>Opens (or creates) the catalog in <paramref name="directory"/> and loads what it holds.</summary>
-    public static ColumnCatalog Open(string directory)
+    public static ColumnCatalog Open(string directory, int maxColumnsPerMeasurement = 4096, int maxEntries = 1_000_000)
     {
         Directory.CreateDirectory(directory);
         var path = System.IO.Path.Combine(directory, FileName);
         var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
-        var catalog = new ColumnCatalog(file);
+        var catalog = new ColumnCatalog(file) { MaxColumnsPerMeasurement = maxColumnsPerMeasurement, MaxEntries = maxEntries };
         try
         {
             catalog.Load();
@@ -104,12 +112,27 @@ public sealed class ColumnCatalog : IDisposable
         {
             // Another request may have registered the same columns meanwhile.
             var lines = new StringBuilder();
+            var growth = new Dictionary<(string, string), int>();
             foreach (var (key, kind) in added)
             {
                 if (_known.TryGetValue(key, out var known))
                 {
                     if (known != kind) return Conflict(key.Item2, key.Item3, known, kind, "in earlier writes", out error, out column);
                     continue;
+                }
+                var measurement = (key.Item1, key.Item2);
+                growth[measurement] = growth.GetValueOrDefault(measurement) + 1;
+                if (_columnsPerMeasurement.GetValueOrDefault(measurement) + growth[measurement] > MaxColumnsPerMeasurement)
+                {
+                    error = $"measurement '{key.Item2}' would have more than {MaxColumnsPerMeasurement} columns (Ingest:MaxColumnsPerMeasurement)";
+                    column = key.Item3;
+                    return false;
+                }
+                if (_known.Count + growth.Values.Sum() > MaxEntries)
+                {
+                    error = $"the column catalog is full ({MaxEntries} columns across all measurements, Ingest:MaxCatalogColumns)";
+                    column = key.Item3;
+                    return false;
                 }
                 lines.Append(Serialize(key, kind)).Append('\n');
             }
@@ -118,7 +141,8 @@ public sealed class ColumnCatalog : IDisposable
                 _file.Seek(0, SeekOrigin.End);
                 _file.Write(Encoding.UTF8.GetBytes(lines.ToString()));
                 _file.Flush(flushToDisk: true);
-                foreach (var (key, kind) in added) _known.TryAdd(key, kind);
+                foreach (var (key, kind) in added)
+                    if (_known.TryAdd(key, kind)) _columnsPerMeasurement.AddOrUpdate((key.Item1, key.Item2), 1, (_, n) => n + 1);
             }
         }
         error = column = null;
@@ -140,7 +164,8 @@ public sealed class ColumnCatalog : IDisposable
             if (newline < 0) break; // torn tail: the append never completed, so its request never got a 204
             if (!TryParse(bytes.AsSpan(start, newline - start), out var key, out var kind))
                 throw new InvalidDataException($"{_file.Name}: unreadable entry at byte {start}; fix or remove the line");
-            _known[key] = kind;
+            if (_known.TryAdd(key, kind)) _columnsPerMeasurement.AddOrUpdate((key.Item1, key.Item2), 1, (_, n) => n + 1);
+            else _known[key] = kind;
             start = newline + 1;
             good = start;
         }

@@ -146,6 +146,8 @@ public static class ConfigLoader
         if (o.Ingest.Shards is < 0 or > 256) Fail("Ingest:Shards", "must be 0 (one per processor) to 256");
         if (o.Ingest.FlushWorkers is < 0 or > 256) Fail("Ingest:FlushWorkers", "must be 0 (automatic) to 256");
         if (o.Ingest.ShardQueueCapacity < 1) Fail("Ingest:ShardQueueCapacity", "must be at least 1");
+        if (o.Ingest.MaxColumnsPerMeasurement < 1) Fail("Ingest:MaxColumnsPerMeasurement", "must be at least 1");
+        if (o.Ingest.MaxCatalogColumns < 1) Fail("Ingest:MaxCatalogColumns", "must be at least 1");
         if (o.Ingest.MemoryBudgetBytes < 1 << 20) Fail("Ingest:MemoryBudgetBytes", "must be at least 1 MiB (1048576)");
 
         if (string.IsNullOrWhiteSpace(o.Auth.TokenFile)) Fail("Auth:TokenFile", "must not be empty");

@@ -45,6 +45,8 @@ public static class ConfigPrinter
         json.WriteNumber("FlushWorkers", o.Ingest.FlushWorkers);
         json.WriteNumber("ShardQueueCapacity", o.Ingest.ShardQueueCapacity);
         json.WriteNumber("MemoryBudgetBytes", o.Ingest.MemoryBudgetBytes);
+        json.WriteNumber("MaxColumnsPerMeasurement", o.Ingest.MaxColumnsPerMeasurement);
+        json.WriteNumber("MaxCatalogColumns", o.Ingest.MaxCatalogColumns);
         json.WriteEndObject();
         json.WriteStartObject("Auth");
         json.WriteBoolean("Enabled", o.Auth.Enabled);

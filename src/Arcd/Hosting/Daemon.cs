@@ -40,7 +40,7 @@ public static class Daemon
         ColumnCatalog catalog;
         try
         {
-            catalog = ColumnCatalog.Open(Path.Combine(storage.Root, ".arcd"));
+            catalog = ColumnCatalog.Open(Path.Combine(storage.Root, ".arcd"), options.Ingest.MaxColumnsPerMeasurement, options.Ingest.MaxCatalogColumns);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {

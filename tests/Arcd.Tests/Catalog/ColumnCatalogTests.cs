@@ -106,4 +106,31 @@ public class ColumnCatalogTests
         var error = Assert.Throws<InvalidDataException>(() => ColumnCatalog.Open(temp.Path));
         Assert.Contains("byte 33", error.Message);
     }
+
+    [Fact]
+    public void Inventing_columns_without_end_hits_the_caps_with_a_400_reason()
+    {
+        using var temp = new TempDirectory();
+        using (var catalog = ColumnCatalog.Open(temp.Path, maxColumnsPerMeasurement: 3, maxEntries: 5))
+        {
+            using var three = Batch("m", ("a", ColumnKind.Int64, false), ("b", ColumnKind.Int64, false), ("c", ColumnKind.Int64, false));
+            Assert.True(catalog.TryAdmit("db", [three], out _, out _));
+            using var fourth = Batch("m", ("d", ColumnKind.Int64, false));
+            Assert.False(catalog.TryAdmit("db", [fourth], out var error, out var column));
+            Assert.Contains("more than 3 columns", error);
+            Assert.Equal("d", column);
+            using var again = Batch("m", ("a", ColumnKind.Float64, false));
+            Assert.True(catalog.TryAdmit("db", [again], out _, out _)); // known columns stay writable
+            using var other = Batch("n", ("x", ColumnKind.Int64, false), ("y", ColumnKind.Int64, false));
+            Assert.True(catalog.TryAdmit("db", [other], out _, out _));
+            using var sixth = Batch("o", ("z", ColumnKind.Int64, false));
+            Assert.False(catalog.TryAdmit("db", [sixth], out var full, out _));
+            Assert.Contains("catalog is full", full);
+        }
+        using (var reopened = ColumnCatalog.Open(temp.Path, maxColumnsPerMeasurement: 3, maxEntries: 5))
+        {
+            using var fourth = Batch("m", ("d", ColumnKind.Int64, false));
+            Assert.False(reopened.TryAdmit("db", [fourth], out _, out _)); // the counts survive a restart
+        }
+    }
 }
