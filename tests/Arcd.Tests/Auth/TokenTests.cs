@@ -111,17 +111,19 @@ public class TokenTests
         var path = Path.Combine(temp.Path, "tokens.json");
         var daemonStore = new TokenStore(path);
         var (record, token) = daemonStore.Create("a", Permission.Write, null, "");
-        var (_, shortLived) = daemonStore.Create("b", Permission.Write, TimeSpan.FromMilliseconds(300), "");
-        var verifier = new TokenVerifier(daemonStore, TimeSpan.FromMilliseconds(400), 100);
-        Assert.Equal(record.Id, verifier.Verify(token)?.Id);
+        // Each hash is 600k PBKDF2 rounds (up to a second on a slow machine): the short-lived token gets room for that.
+        var (_, shortLived) = daemonStore.Create("b", Permission.Write, TimeSpan.FromSeconds(3), "");
+        var created = System.Diagnostics.Stopwatch.StartNew();
+        var verifier = new TokenVerifier(daemonStore, TimeSpan.FromMinutes(5), 100);
         Assert.NotNull(verifier.Verify(shortLived));
+        Assert.Equal(record.Id, verifier.Verify(token)?.Id);
         Assert.Null(verifier.Verify("not-a-token"));
 
         // Revoked by another process (the CLI): the file changed, so the cached result no longer counts.
         new TokenStore(path).Change(record.Id, r => r with { Enabled = false });
         Assert.Null(verifier.Verify(token));
-        Thread.Sleep(500);
-        Assert.Null(verifier.Verify(shortLived)); // expired meanwhile
+        if (created.Elapsed < TimeSpan.FromSeconds(3.2)) Thread.Sleep(TimeSpan.FromSeconds(3.2) - created.Elapsed);
+        Assert.Null(verifier.Verify(shortLived)); // expired meanwhile, even though its result was cached
 
         // A token refused before it existed is accepted once it is created (no stale negative result).
         var early = "created-later-token-0123456789abcdefghijklmno";
