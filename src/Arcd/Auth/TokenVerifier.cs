@@ -19,6 +19,9 @@ public sealed class TokenVerifier(TokenStore store, TimeSpan cacheTtl, int maxEn
     private (long, long) _version = (-1, -1);
 
     public TokenStore Store => store;
+    public int CachedEntries => _cache.Count;
+    public TimeSpan CacheTtl => cacheTtl;
+    public int MaxEntries => maxEntries;
 
     /// <summary>The usable token record, or null (unknown, disabled, expired).</summary>
     public TokenRecord? Verify(string token)

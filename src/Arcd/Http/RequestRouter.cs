@@ -38,6 +38,10 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
                 return HttpMethods.IsPost(method) ? writes.Influx2Async(context) : NotAllowed(context, "POST");
             case "/api/v1/write/line-protocol":
                 return HttpMethods.IsPost(method) ? writes.ArcLineProtocolAsync(context) : NotAllowed(context, "POST");
+            case AuthEndpoints.CachePath:
+                return HttpMethods.IsGet(method) ? auth.CacheStatsAsync(context) : NotAllowed(context, "GET");
+            case AuthEndpoints.CacheInvalidatePath:
+                return HttpMethods.IsPost(method) ? auth.CacheInvalidateAsync(context) : NotAllowed(context, "POST");
             default:
                 if (IsTokenPath(path)) return auth.TokensAsync(context, path);
                 return JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {method} {path}");
@@ -47,6 +51,7 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
     private static Permission RequiredPermission(string path) => path switch
     {
         "/api/v1/write/msgpack" or "/write" or "/api/v2/write" or "/api/v1/write/line-protocol" => Permission.Write,
+        AuthEndpoints.CachePath or AuthEndpoints.CacheInvalidatePath => Permission.Admin,
         _ when IsTokenPath(path) => Permission.Admin,
         _ => Permission.None,
     };

@@ -203,6 +203,14 @@ public class AuthIntegrationTests
         Assert.Equal("read,write", patch.GetProperty("token").GetProperty("permissions").GetString());
         using (var write = await daemon.Client.SendAsync(Write("bearer", fresh))) Assert.Equal(HttpStatusCode.NoContent, write.StatusCode);
 
+        var (statsCode, stats) = await Admin(HttpMethod.Get, "/api/v1/auth/cache");
+        Assert.Equal(HttpStatusCode.OK, statsCode);
+        Assert.True(stats.GetProperty("entries").GetInt32() >= 1);
+        Assert.Equal(HttpStatusCode.OK, (await Admin(HttpMethod.Post, "/api/v1/auth/cache/invalidate")).Item1);
+        var cacheForWriter = new HttpRequestMessage(HttpMethod.Get, "/api/v1/auth/cache");
+        cacheForWriter.Headers.Authorization = new AuthenticationHeaderValue("Bearer", fresh);
+        using (var forbidden = await daemon.Client.SendAsync(cacheForWriter)) Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+
         Assert.Equal(HttpStatusCode.OK, (await Admin(HttpMethod.Delete, $"/api/v1/auth/tokens/{id}")).Item1);
         Assert.Equal(HttpStatusCode.NotFound, (await Admin(HttpMethod.Get, $"/api/v1/auth/tokens/{id}")).Item1);
     }

@@ -13,6 +13,33 @@ namespace Arcd.Http.Endpoints;
 public sealed class AuthEndpoints(AuthGate gate)
 {
     public const string TokensPath = "/api/v1/auth/tokens";
+    public const string CachePath = "/api/v1/auth/cache";
+    public const string CacheInvalidatePath = "/api/v1/auth/cache/invalidate";
+
+    /// <summary><c>GET /api/v1/auth/cache</c>: how many verification results are cached, and for how long.</summary>
+    public Task CacheStatsAsync(HttpContext context)
+    {
+        if (gate.Verifier is not { } verifier) return Disabled(context);
+        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteBoolean("success", true);
+            json.WriteNumber("entries", verifier.CachedEntries);
+            json.WriteNumber("max_entries", verifier.MaxEntries);
+            json.WriteNumber("ttl_seconds", verifier.CacheTtl.TotalSeconds);
+        });
+    }
+
+    /// <summary><c>POST /api/v1/auth/cache/invalidate</c>: forget every cached result now.</summary>
+    public Task CacheInvalidateAsync(HttpContext context)
+    {
+        if (gate.Verifier is not { } verifier) return Disabled(context);
+        verifier.Invalidate();
+        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteBoolean("success", true);
+            json.WriteString("message", "token verification cache cleared");
+        });
+    }
 
     public Task VerifyAsync(HttpContext context)
     {
