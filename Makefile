@@ -16,6 +16,7 @@ help:
 	@echo "make install        install binary, config and service (systemd on Linux, launchd on macOS); DESTDIR honoured"
 	@echo "make uninstall      remove what install put in place (data is kept)"
 	@echo "make bench-startup  median exec->/health, exec->first 204 and idle RSS over 20 starts"
+	@echo "make bench-wal      records/s and latency for Wal:Mode sync, async and off (Arc's benchmark shape)"
 	@echo "make crash-test     kill -9 the AOT daemon under load 200 times; every acknowledged row must be in Parquet once"
 	@echo "make fuzz           the decoder fuzz targets with 5M cases each (ARCD_FUZZ_CASES to change)"
 	@echo "make clean          remove build output"
@@ -52,3 +53,8 @@ fuzz:
 .PHONY: crash-test
 crash-test: publish
 	ARCD_CRASH_KILLS=$${ARCD_CRASH_KILLS:-200} $(DOTNET) test arcd.sln --filter "FullyQualifiedName~CrashTests" --logger "console;verbosity=detailed"
+
+.PHONY: bench-wal
+bench-wal: publish
+	$(DOTNET) publish bench/Arcd.Bench -c Release -r $(RID) -o $(BENCH_DIR)
+	bench/scripts/wal-modes.sh 20 64
