@@ -9,7 +9,7 @@ PREFIX ?= /usr/local
 .PHONY: help build test publish run install uninstall clean bench-startup
 
 help:
-	@echo "make run            publish the Native AOT binary and run it with embedded defaults (127.0.0.1:8000, ./data)"
+	@echo "make run            publish the Native AOT binary and run it with embedded defaults (port 8000, auth on, ./data)"
 	@echo "make test           publish, then run every test (unit, integration, AOT smoke, packaging)"
 	@echo "make build          debug build of everything"
 	@echo "make publish        Native AOT binary at $(AOT_DIR)/arcd"
