@@ -46,9 +46,6 @@ public sealed class Column : IDisposable
     public ReadOnlySpan<double> Float64Values => _float64.AsSpan(0, Count);
     public ReadOnlySpan<bool> BooleanValues => _bool.AsSpan(0, Count);
 
-    /// <summary>Writable view used only by the owner that sorts in place (the flush path).</summary>
-    internal Span<long> Int64Span => _int64.AsSpan(0, Count);
-
     public bool IsValid(int row) => _validity is null || (_validity[row >> 6] & (1UL << row)) != 0;
 
     public ReadOnlySpan<byte> GetStringBytes(int row)

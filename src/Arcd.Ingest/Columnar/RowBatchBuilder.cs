@@ -43,8 +43,6 @@ public sealed class RowBatchBuilder : IDisposable
         EndRow();
     }
 
-    public bool IsSetInCurrentRow(ReadOnlySpan<char> name) => _byChars.TryGetValue(name, out var column) && column.Count == _rows;
-
     public string? SetTag(ReadOnlySpan<char> name, ReadOnlySpan<byte> utf8)
     {
         var column = Get(name, ColumnKind.String, out var error, out var created);

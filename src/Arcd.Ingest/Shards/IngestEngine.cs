@@ -18,7 +18,7 @@ public enum SubmitStatus
 }
 
 /// <summary>The body of a request as the WAL logs it (null when the WAL is off).</summary>
-public sealed record WalBody(RentedBytes Bytes, WalBodyFormat Format, byte Precision, long NowMicros);
+public sealed record WalBody(RentedBytes Bytes, BodyFormat Format, byte Precision, long NowMicros);
 
 /// <summary>
 /// The ingest engine: routes each request to a shard thread (by its first measurement), owns the
@@ -71,7 +71,7 @@ public sealed class IngestEngine
     public int WalSegments => _shards.Sum(s => s.WalSegments);
     public int ShardQueueDepth => _shards.Sum(s => s.QueueDepth);
 
-    internal WorkQueue<MeasurementBuffer> FlushQueue { get; } = new(int.MaxValue);
+    internal WorkQueue<MeasurementBuffer> FlushQueue { get; } = new();
     internal CheckpointLogs? Checkpoints { get; }
 
     public void Start()

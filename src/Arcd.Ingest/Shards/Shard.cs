@@ -17,7 +17,7 @@ internal sealed class WriteItem
 
     /// <summary>The validated, decompressed body, logged once by the shard; released right after.</summary>
     public RentedBytes? Body { get; set; }
-    public WalBodyFormat Format { get; init; }
+    public BodyFormat Format { get; init; }
     public byte Precision { get; init; }
     public long NowMicros { get; init; }
 
@@ -60,7 +60,7 @@ internal sealed partial class Shard
         _index = index;
         _engine = engine;
         _options = options;
-        _queue = new WorkQueue<WriteItem>(int.MaxValue);
+        _queue = new WorkQueue<WriteItem>();
         _logger = logger;
         _thread = new Thread(Run) { Name = $"arcd-shard-{index}", IsBackground = true };
     }

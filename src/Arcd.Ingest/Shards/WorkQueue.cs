@@ -1,38 +1,21 @@
 namespace Arcd.Ingest.Shards;
 
 /// <summary>
-/// A bounded multi-producer queue with one consumer pattern: producers hand off under a short
-/// lock (the only lock on the request path); the consumer takes everything queued at once, so
-/// later stages (the WAL sync) are paid once per drain rather than once per request.
+/// A multi-producer queue with one consumer pattern: producers hand off under a short lock (the
+/// only lock on the request path); the consumer takes everything queued at once, so later stages
+/// (the WAL sync) are paid once per drain rather than once per request. Its length is bounded by
+/// the engine (shard queue capacity and the memory budget), not here.
 /// </summary>
 internal sealed class WorkQueue<T>
 {
     private readonly Queue<T> _items = new();
-    private readonly int _capacity;
     private bool _completed;
-
-    public WorkQueue(int capacity)
-    {
-        _capacity = capacity;
-    }
 
     public int Count
     {
         get
         {
             lock (_items) return _items.Count;
-        }
-    }
-
-    /// <summary>False when the queue is full or completed; the caller reports back-pressure.</summary>
-    public bool TryEnqueue(T item)
-    {
-        lock (_items)
-        {
-            if (_completed || _items.Count >= _capacity) return false;
-            _items.Enqueue(item);
-            if (_items.Count == 1) Monitor.Pulse(_items);
-            return true;
         }
     }
 
@@ -68,7 +51,6 @@ internal sealed class WorkQueue<T>
         }
     }
 
-    /// <summary>Enqueues past the capacity: for hand-offs that must never fail (sealed buffers).</summary>
     public void Enqueue(T item)
     {
         lock (_items)

@@ -3,13 +3,6 @@ using System.IO.Hashing;
 
 namespace Arcd.Ingest.Wal;
 
-/// <summary>How a logged request body is to be decoded again. Persisted in every record: never renumber.</summary>
-public enum WalBodyFormat : byte
-{
-    MessagePack = 1,
-    LineProtocol = 2,
-}
-
 /// <summary>How the WAL is used: see FORMAT.md and the README's durability contract.</summary>
 public enum WalMode
 {

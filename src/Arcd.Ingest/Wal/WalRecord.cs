@@ -1,3 +1,4 @@
+using Arcd.Ingest.Wire;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -8,14 +9,14 @@ namespace Arcd.Ingest.Wal;
 /// it exactly as the first time — its format, the line-protocol precision, and the server clock
 /// that filled missing timestamps.
 /// </summary>
-public sealed record WalRecord(long Lsn, WalBodyFormat Format, byte Precision, long NowMicros, string Database, ReadOnlyMemory<byte> Body)
+public sealed record WalRecord(long Lsn, BodyFormat Format, byte Precision, long NowMicros, string Database, ReadOnlyMemory<byte> Body)
 {
     // lsn i64 | format u8 | precision u8 | now i64 | database length u16 | database | body
     public const int FixedBytes = 8 + 1 + 1 + 8 + 2;
 
     public static int PayloadLength(string database, int bodyLength) => FixedBytes + Encoding.UTF8.GetByteCount(database) + bodyLength;
 
-    public static void WritePayload(Span<byte> destination, long lsn, WalBodyFormat format, byte precision, long nowMicros, string database, ReadOnlySpan<byte> body)
+    public static void WritePayload(Span<byte> destination, long lsn, BodyFormat format, byte precision, long nowMicros, string database, ReadOnlySpan<byte> body)
     {
         BinaryPrimitives.WriteInt64LittleEndian(destination, lsn);
         destination[8] = (byte)format;
@@ -31,7 +32,7 @@ public sealed record WalRecord(long Lsn, WalBodyFormat Format, byte Precision, l
     {
         record = null;
         if (payload.Length < FixedBytes) return false;
-        var format = (WalBodyFormat)payload[8];
+        var format = (BodyFormat)payload[8];
         if (!Enum.IsDefined(format)) return false;
         var nameLength = BinaryPrimitives.ReadUInt16LittleEndian(payload[18..]);
         if (payload.Length < FixedBytes + nameLength) return false;

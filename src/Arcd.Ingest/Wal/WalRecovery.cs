@@ -4,7 +4,6 @@ using Arcd.Ingest.Shards;
 using Arcd.Ingest.Storage;
 using Arcd.Ingest.Wire;
 using Arcd.Ingest.Wire.LineProtocol;
-using Arcd.Ingest.Wire.MessagePack;
 using Microsoft.Extensions.Logging;
 
 namespace Arcd.Ingest.Wal;
@@ -113,9 +112,9 @@ public static partial class WalRecovery
     private static (long Replayed, long Durable) Replay(IngestEngine engine, int shard, WalRecord record,
         Dictionary<(string, string), List<CheckpointEntry>> intents, DecodeLimits limits, ILogger logger)
     {
-        if (!TryDecode(record, limits, out var write, out var error))
+        if (!BodyDecoder.TryDecode(record.Format, record.Body, (TimePrecision)record.Precision, record.NowMicros, limits, out var write, out var error))
         {
-            LogProblem(logger, $"WAL record {record.Lsn} of shard {shard} no longer decodes ({error}); skipped");
+            LogProblem(logger, $"WAL record {record.Lsn} of shard {shard} no longer decodes ({error.Message}); skipped");
             return (0, 0);
         }
         using (write)
@@ -152,31 +151,6 @@ public static partial class WalRecovery
             else foreach (var batch in kept) batch.Dispose();
             return (replayed, durable);
         }
-    }
-
-    private static bool TryDecode(WalRecord record, DecodeLimits limits, out DecodedWrite? write, out string? error)
-    {
-        DecodeError failure;
-        if (record.Format == WalBodyFormat.MessagePack)
-        {
-            if (MsgPackDecoder.TryDecode(record.Body, limits, record.NowMicros, out write, out failure))
-            {
-                error = null;
-                return true;
-            }
-        }
-        else
-        {
-            using var decoder = new LineProtocolDecoder(limits, (TimePrecision)record.Precision, record.NowMicros);
-            decoder.Feed(record.Body.Span);
-            if (decoder.TryFinish(out write, out failure))
-            {
-                error = null;
-                return true;
-            }
-        }
-        error = failure.Message;
-        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WAL replay: waiting for storage to accept the replayed rows")]

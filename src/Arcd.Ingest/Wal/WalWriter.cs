@@ -1,3 +1,4 @@
+using Arcd.Ingest.Wire;
 using Arcd.Ingest.Parquet;
 using Arcd.Ingest.Storage;
 using Microsoft.Win32.SafeHandles;
@@ -39,7 +40,7 @@ internal sealed class WalWriter : IDisposable
     public bool HasUnsynced => _unsynced || _pending.Length > 0;
 
     /// <summary>Frames one record into the pending buffer and returns its LSN.</summary>
-    public long Append(WalBodyFormat format, byte precision, long nowMicros, string database, ReadOnlySpan<byte> body)
+    public long Append(BodyFormat format, byte precision, long nowMicros, string database, ReadOnlySpan<byte> body)
     {
         var lsn = NextLsn++;
         var length = WalRecord.PayloadLength(database, body.Length);

@@ -10,10 +10,7 @@ namespace Arcd.Auth;
 /// </summary>
 public sealed class AuthGate(TokenVerifier? verifier, IReadOnlySet<string> publicPaths)
 {
-    public bool Enabled => verifier is not null;
     public TokenVerifier? Verifier => verifier;
-
-    public bool IsPublic(string path) => publicPaths.Contains(path);
 
     /// <summary>Null when the request may proceed; otherwise the refusal already being written.</summary>
     public Task? Check(HttpContext context, string path, Permission required)

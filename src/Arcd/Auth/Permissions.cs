@@ -13,8 +13,6 @@ public enum Permission
 
 public static class Permissions
 {
-    public static readonly string[] Names = ["read", "write", "delete", "admin"];
-
     public static bool Allows(Permission granted, Permission required) =>
         required == Permission.None || (granted & Permission.Admin) != 0 || (granted & required) == required;
 

@@ -11,8 +11,6 @@ public static class SystemdNotifier
 {
     public const string Variable = "NOTIFY_SOCKET";
 
-    public static bool IsAvailable => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable));
-
     /// <summary>Sends <paramref name="state"/> (e.g. "READY=1"); returns an error text or null.</summary>
     public static string? Notify(string state)
     {

@@ -51,6 +51,14 @@ public static class JsonResponse
             json.WriteEndArray();
         });
 
+    /// <summary>405 with the Allow header, naming the method and what the path takes.</summary>
+    public static Task NotAllowedAsync(HttpContext context, string allowed)
+    {
+        context.Response.Headers.Allow = allowed;
+        return ErrorAsync(context, StatusCodes.Status405MethodNotAllowed,
+            $"method {context.Request.Method} not allowed on {context.Request.Path}; use {allowed}");
+    }
+
     public static void NoContent(HttpContext context)
     {
         context.Response.StatusCode = StatusCodes.Status204NoContent;

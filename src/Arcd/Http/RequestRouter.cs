@@ -17,7 +17,7 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
         var path = request.Path.Value ?? "/";
         var method = request.Method;
         // Verification is public: it answers for the token it is shown.
-        if (path == "/api/v1/auth/verify") return HttpMethods.IsGet(method) ? auth.VerifyAsync(context) : NotAllowed(context, "GET");
+        if (path == "/api/v1/auth/verify") return HttpMethods.IsGet(method) ? auth.VerifyAsync(context) : JsonResponse.NotAllowedAsync(context, "GET");
 
         var refused = gate.Check(context, path, RequiredPermission(path));
         if (refused is not null) return refused;
@@ -25,23 +25,23 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
         switch (path)
         {
             case "/health":
-                return HttpMethods.IsGet(method) || HttpMethods.IsHead(method) ? health.HealthAsync(context) : NotAllowed(context, "GET, HEAD");
+                return HttpMethods.IsGet(method) || HttpMethods.IsHead(method) ? health.HealthAsync(context) : JsonResponse.NotAllowedAsync(context, "GET, HEAD");
             case "/ready":
-                return HttpMethods.IsGet(method) || HttpMethods.IsHead(method) ? health.ReadyAsync(context) : NotAllowed(context, "GET, HEAD");
+                return HttpMethods.IsGet(method) || HttpMethods.IsHead(method) ? health.ReadyAsync(context) : JsonResponse.NotAllowedAsync(context, "GET, HEAD");
             case "/metrics":
-                return HttpMethods.IsGet(method) ? metrics.HandleAsync(context) : NotAllowed(context, "GET");
+                return HttpMethods.IsGet(method) ? metrics.HandleAsync(context) : JsonResponse.NotAllowedAsync(context, "GET");
             case "/api/v1/write/msgpack":
-                return HttpMethods.IsPost(method) ? writes.MsgPackAsync(context) : NotAllowed(context, "POST");
+                return HttpMethods.IsPost(method) ? writes.MsgPackAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
             case "/write":
-                return HttpMethods.IsPost(method) ? writes.Influx1Async(context) : NotAllowed(context, "POST");
+                return HttpMethods.IsPost(method) ? writes.Influx1Async(context) : JsonResponse.NotAllowedAsync(context, "POST");
             case "/api/v2/write":
-                return HttpMethods.IsPost(method) ? writes.Influx2Async(context) : NotAllowed(context, "POST");
+                return HttpMethods.IsPost(method) ? writes.Influx2Async(context) : JsonResponse.NotAllowedAsync(context, "POST");
             case "/api/v1/write/line-protocol":
-                return HttpMethods.IsPost(method) ? writes.ArcLineProtocolAsync(context) : NotAllowed(context, "POST");
+                return HttpMethods.IsPost(method) ? writes.ArcLineProtocolAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
             case AuthEndpoints.CachePath:
-                return HttpMethods.IsGet(method) ? auth.CacheStatsAsync(context) : NotAllowed(context, "GET");
+                return HttpMethods.IsGet(method) ? auth.CacheStatsAsync(context) : JsonResponse.NotAllowedAsync(context, "GET");
             case AuthEndpoints.CacheInvalidatePath:
-                return HttpMethods.IsPost(method) ? auth.CacheInvalidateAsync(context) : NotAllowed(context, "POST");
+                return HttpMethods.IsPost(method) ? auth.CacheInvalidateAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
             default:
                 if (IsTokenPath(path)) return auth.TokensAsync(context, path);
                 return JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {method} {path}");
@@ -58,11 +58,4 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
 
     private static bool IsTokenPath(string path) =>
         path == AuthEndpoints.TokensPath || path.StartsWith(AuthEndpoints.TokensPath + "/", StringComparison.Ordinal);
-
-    private static Task NotAllowed(HttpContext context, string allowed)
-    {
-        context.Response.Headers.Allow = allowed;
-        return JsonResponse.ErrorAsync(context, StatusCodes.Status405MethodNotAllowed,
-            $"method {context.Request.Method} not allowed on {context.Request.Path}; use {allowed}");
-    }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Text;
 using Arcd.Tests.Support;
@@ -10,17 +9,6 @@ namespace Arcd.Tests.Integration;
 /// <summary>The payloads real producers send, byte for byte in their own encodings.</summary>
 public class ProducerShapesTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
 {
-    private delegate void WriteBody(ref MessagePackWriter writer);
-
-    private static byte[] Build(WriteBody write)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        var writer = new MessagePackWriter(buffer);
-        write(ref writer);
-        writer.Flush();
-        return buffer.WrittenSpan.ToArray();
-    }
-
     private static void AssertNoContent(HttpResponseMessage response) =>
         Assert.True(response.StatusCode == HttpStatusCode.NoContent, $"{response.StatusCode}: {response.Content.ReadAsStringAsync().Result}");
 
@@ -29,7 +17,7 @@ public class ProducerShapesTests(DaemonFixture fixture) : IClassFixture<DaemonFi
     {
         // The Python client packs with msgpack-python: uint64 (cf) timestamps in µs, integers in their
         // smallest width, None as nil, and gzips with Content-Encoding: gzip.
-        var body = Build((ref MessagePackWriter w) =>
+        var body = MsgPack.Build((ref MessagePackWriter w) =>
         {
             w.WriteMapHeader(2);
             w.Write("m");
@@ -58,7 +46,7 @@ public class ProducerShapesTests(DaemonFixture fixture) : IClassFixture<DaemonFi
         AssertNoContent(await fixture.PostAsync("/api/v1/write/msgpack", BodyDecompressorTests.Gzip(body), "pyclient", "gzip"));
 
         // Row format as a top-level array, tags carrying host and no h (Part A item 10: host is kept).
-        var rows = Build((ref MessagePackWriter w) =>
+        var rows = MsgPack.Build((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(2);
             for (var i = 0; i < 2; i++)
@@ -96,7 +84,7 @@ public class ProducerShapesTests(DaemonFixture fixture) : IClassFixture<DaemonFi
     [Fact]
     public async Task Telegraf_arc_output_top_level_array_millisecond_time_and_api_key()
     {
-        var body = Build((ref MessagePackWriter w) =>
+        var body = MsgPack.Build((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(3);
             foreach (var (measurement, host, value) in new[] { ("cpu", "node1", 12.5), ("cpu", "node2", 7.25), ("mem", "node1", 1024.0) })
@@ -129,7 +117,7 @@ public class ProducerShapesTests(DaemonFixture fixture) : IClassFixture<DaemonFi
     [Fact]
     public async Task Redpanda_connect_batch_wrapper_with_zstd()
     {
-        var body = Build((ref MessagePackWriter w) =>
+        var body = MsgPack.Build((ref MessagePackWriter w) =>
         {
             w.WriteMapHeader(1);
             w.Write("batch");

@@ -6,6 +6,18 @@ namespace Arcd.Tests.Support;
 /// <summary>Builds request bodies with MessagePack-CSharp's writer (an encoder independent of arcd's decoder).</summary>
 public static class MsgPack
 {
+    public delegate void WriteBody(ref MessagePackWriter writer);
+
+    /// <summary>A body written by hand with MessagePack-CSharp's writer.</summary>
+    public static byte[] Build(WriteBody write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        write(ref writer);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
     public static byte[] Hex(string hex) => Convert.FromHexString(string.Concat(hex.Where(char.IsAsciiHexDigit)));
 
     /// <summary><c>{"m": measurement, "columns": {name: [values...]}}</c>; values may be long, double, bool, string or null.</summary>

@@ -1,3 +1,4 @@
+using Arcd.Ingest.Wire;
 using System.Text;
 using Arcd.Ingest.Wal;
 using Arcd.Ingest.Wire.LineProtocol;
@@ -10,8 +11,8 @@ public class WalFormatTests
     [Fact]
     public void Persisted_enum_values_are_frozen()
     {
-        Assert.Equal(1, (byte)WalBodyFormat.MessagePack);
-        Assert.Equal(2, (byte)WalBodyFormat.LineProtocol);
+        Assert.Equal(1, (byte)BodyFormat.MessagePack);
+        Assert.Equal(2, (byte)BodyFormat.LineProtocol);
         Assert.Equal([0, 1, 2, 3, 4, 5], new[] { TimePrecision.Nanoseconds, TimePrecision.Microseconds, TimePrecision.Milliseconds, TimePrecision.Seconds, TimePrecision.Minutes, TimePrecision.Hours }.Select(p => (int)p));
         Assert.Equal(1, WalSegment.Version);
         Assert.Equal(24, WalSegment.HeaderBytes);
@@ -48,7 +49,7 @@ public class WalFormatTests
         Assert.Equal([0L, 1, 2], read.Select(r => r.Lsn));
         Assert.Equal(bodies, read.Select(r => Encoding.UTF8.GetString(r.Body.Span)));
         Assert.All(read, r => Assert.Equal("db1", r.Database));
-        Assert.Equal(WalBodyFormat.LineProtocol, read[1].Format);
+        Assert.Equal(BodyFormat.LineProtocol, read[1].Format);
         Assert.Equal((byte)TimePrecision.Seconds, read[1].Precision);
         Assert.Equal(1_700_000_000_000_001L, read[1].NowMicros);
     }
@@ -156,7 +157,7 @@ public class WalFormatTests
         var bodies = Enumerable.Range(0, records).Select(i => $"cpu,host=h{i} v={i} {1_700_000_000 + i}").ToList();
         using var writer = new WalWriter(directory, 0, 0, 1 << 20);
         for (var i = 0; i < records; i++)
-            writer.Append(i % 2 == 1 ? WalBodyFormat.LineProtocol : WalBodyFormat.MessagePack, (byte)TimePrecision.Seconds, 1_700_000_000_000_000L + i, "db1", Encoding.UTF8.GetBytes(bodies[i]));
+            writer.Append(i % 2 == 1 ? BodyFormat.LineProtocol : BodyFormat.MessagePack, (byte)TimePrecision.Seconds, 1_700_000_000_000_000L + i, "db1", Encoding.UTF8.GetBytes(bodies[i]));
         writer.Sync();
         return bodies;
     }

@@ -45,17 +45,6 @@ public class MsgPackShapesTests
     private static string? Text(Column column, int row) => column.IsValid(row) ? Encoding.UTF8.GetString(column.GetStringBytes(row)) : null;
 
     /// <summary>A body built with MessagePack-CSharp's writer.</summary>
-    private delegate void WriteBody(ref MessagePackWriter writer);
-
-    private static byte[] Build(WriteBody write)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        var writer = new MessagePackWriter(buffer);
-        write(ref writer);
-        writer.Flush();
-        return buffer.WrittenSpan.ToArray();
-    }
-
     private static void Map(ref MessagePackWriter writer, params (string Key, object? Value)[] entries)
     {
         writer.WriteMapHeader(entries.Length);
@@ -79,7 +68,7 @@ public class MsgPackShapesTests
         }
     }
 
-    private static byte[] Row(params (string, object?)[] entries) => Build((ref MessagePackWriter w) => Map(ref w, entries));
+    private static byte[] Row(params (string, object?)[] entries) => MsgPack.Build((ref MessagePackWriter w) => Map(ref w, entries));
 
     [Fact]
     public void Tv3_row_with_seconds_host_and_tags()
@@ -139,7 +128,7 @@ public class MsgPackShapesTests
     [Fact]
     public void Non_map_array_elements_are_rejected_not_skipped()
     {
-        var error = Reject(Build((ref MessagePackWriter w) =>
+        var error = Reject(MsgPack.Build((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(2);
             Map(ref w, ("m", "cpu"), ("columns", new (string, object?)[] { ("v", new object?[] { 1L }) }));
@@ -154,7 +143,7 @@ public class MsgPackShapesTests
     public void Host_rules_h_wins_then_tags_host_then_unknown()
     {
         // Part A item 10: a client's tags.host is kept when there is no h.
-        using var write = Decode(Build((ref MessagePackWriter w) =>
+        using var write = Decode(MsgPack.Build((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(4);
             Map(ref w, ("m", "cpu"), ("h", "from-h"), ("tags", new (string, object?)[] { ("host", "from-tags") }), ("fields", new (string, object?)[] { ("v", 1L) }));
@@ -173,7 +162,7 @@ public class MsgPackShapesTests
     [Fact]
     public void Rows_are_grouped_per_measurement_with_union_of_columns_and_field_value_renaming()
     {
-        using var write = Decode(Build((ref MessagePackWriter w) =>
+        using var write = Decode(MsgPack.Build((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(3);
             Map(ref w, ("m", "cpu"), ("t", 1_700_000_000_000L), ("h", "a"), ("tags", new (string, object?)[] { ("dc", "x"), ("rack", 7L) }),
@@ -201,7 +190,7 @@ public class MsgPackShapesTests
         using (var write = Decode(Row(("m", "cpu"), ("fields", new (string, object?)[] { ("v", 1L) }))))
             Assert.Equal(Now, write.Batches[0].Time.Int64Values[0]);
 
-        var error = Reject(Build((ref MessagePackWriter w) =>
+        var error = Reject(MsgPack.Build((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(4);
             Map(ref w, ("m", "cpu"), ("fields", new (string, object?)[] { ("v", 1L) }));
@@ -233,7 +222,7 @@ public class MsgPackShapesTests
     [Fact]
     public void A_body_split_across_sequence_segments_decodes_the_same()
     {
-        var body = Build((ref MessagePackWriter w) =>
+        var body = MsgPack.Build((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(2);
             Map(ref w, ("m", "cpu"), ("columns", new (string, object?)[] { ("time", new object?[] { 1L, 2L }), ("host", new object?[] { "alpha-long-host-name", null }) }));

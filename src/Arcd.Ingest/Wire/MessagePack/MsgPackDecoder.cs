@@ -38,8 +38,9 @@ public static class MsgPackDecoder
                     error = new DecodeError(RejectReason.TrailingBytes,
                         $"{Prefix}{reader.Consumed} bytes decoded but the body has {body.Length}: one top-level value per request, with nothing after it");
                 }
-                else if (context.TryFinish(out error))
+                else
                 {
+                    context.Finish();
                     write = context.Output;
                     return true;
                 }
@@ -122,12 +123,11 @@ internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisp
         return error is null;
     }
 
-    public bool TryFinish(out DecodeError error)
+    /// <summary>Moves the row builders' batches into the output.</summary>
+    public void Finish()
     {
         foreach (var builder in _rows.Values) Output.Add(builder.Build());
         _rows.Clear();
-        error = default;
-        return true;
     }
 
     public void Dispose()

@@ -73,7 +73,7 @@ public sealed class AuthEndpoints(AuthGate gate)
             {
                 if (HttpMethods.IsGet(method)) await ListAsync(context, verifier);
                 else if (HttpMethods.IsPost(method)) await CreateAsync(context, verifier);
-                else await NotAllowed(context, "GET, POST");
+                else await JsonResponse.NotAllowedAsync(context, "GET, POST");
                 return;
             }
             var parts = rest.Split('/');
@@ -117,7 +117,7 @@ public sealed class AuthEndpoints(AuthGate gate)
                     });
                     return;
                 default:
-                    await NotAllowed(context, parts.Length == 2 ? "POST" : "GET, PATCH, DELETE");
+                    await JsonResponse.NotAllowedAsync(context, parts.Length == 2 ? "POST" : "GET, PATCH, DELETE");
                     return;
             }
         }
@@ -281,10 +281,4 @@ public sealed class AuthEndpoints(AuthGate gate)
 
     private static Task Disabled(HttpContext context) =>
         JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, "authentication is disabled (Auth:Enabled=false)");
-
-    private static Task NotAllowed(HttpContext context, string allowed)
-    {
-        context.Response.Headers.Allow = allowed;
-        return JsonResponse.ErrorAsync(context, StatusCodes.Status405MethodNotAllowed, $"method {context.Request.Method} not allowed; use {allowed}");
-    }
 }

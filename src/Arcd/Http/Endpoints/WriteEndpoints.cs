@@ -1,3 +1,4 @@
+using Arcd.Ingest.Wire;
 using Arcd.Ingest.Wire.LineProtocol;
 using Microsoft.AspNetCore.Http;
 
@@ -15,7 +16,7 @@ public sealed class WriteEndpoints(WritePipeline pipeline)
 
     /// <summary><c>POST /api/v1/write/msgpack</c>.</summary>
     public Task MsgPackAsync(HttpContext context) =>
-        pipeline.HandleAsync(context, WriteFormat.MessagePack, Database(context, null), TimePrecision.Microseconds);
+        pipeline.HandleAsync(context, BodyFormat.MessagePack, Database(context, null), TimePrecision.Microseconds);
 
     /// <summary><c>POST /write</c> (InfluxDB 1.x: <c>db</c>, <c>precision</c>; <c>rp</c>, <c>u</c>, <c>p</c>, <c>consistency</c> ignored).</summary>
     public Task Influx1Async(HttpContext context) => LineProtocolAsync(context, "db");
@@ -31,7 +32,7 @@ public sealed class WriteEndpoints(WritePipeline pipeline)
         var precision = context.Request.Query["precision"].ToString();
         if (!Precision.TryParse(precision, out var parsed))
             return JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, $"invalid precision \"{precision}\": must be {Precision.Accepted}");
-        return pipeline.HandleAsync(context, WriteFormat.LineProtocol, Database(context, databaseParameter), parsed);
+        return pipeline.HandleAsync(context, BodyFormat.LineProtocol, Database(context, databaseParameter), parsed);
     }
 
     private static string Database(HttpContext context, string? parameter)

@@ -5,16 +5,9 @@ using Arcd.Ingest.Wal;
 using Arcd.Ingest.Wire;
 using Arcd.Ingest.Wire.Compression;
 using Arcd.Ingest.Wire.LineProtocol;
-using Arcd.Ingest.Wire.MessagePack;
 using Microsoft.AspNetCore.Http;
 
 namespace Arcd.Http.Endpoints;
-
-public enum WriteFormat
-{
-    MessagePack,
-    LineProtocol,
-}
 
 /// <summary>
 /// Every write endpoint's path from body to answer: read (413) → decompress (415, 413, 400) →
@@ -23,7 +16,7 @@ public enum WriteFormat
 /// </summary>
 public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, long maxRequestBytes, long maxDecompressedBytes, DecodeLimits limits)
 {
-    public async Task HandleAsync(HttpContext context, WriteFormat format, string database, TimePrecision precision)
+    public async Task HandleAsync(HttpContext context, BodyFormat format, string database, TimePrecision precision)
     {
         if (!NameRules.IsValidDatabase(database))
         {
@@ -63,7 +56,7 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
             }
 
             var now = TimeUnits.NowMicros();
-            if (!TryDecode(format, body.Memory, precision, now, out var write, out var error))
+            if (!BodyDecoder.TryDecode(format, body.Memory, precision, now, limits, out var write, out var error))
             {
                 await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, error.Message, error.Details);
                 return;
@@ -83,8 +76,7 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
                 WalBody? logged = null;
                 if (engine.WalMode != WalMode.Off)
                 {
-                    var walFormat = format == WriteFormat.MessagePack ? WalBodyFormat.MessagePack : WalBodyFormat.LineProtocol;
-                    logged = new WalBody(body, walFormat, (byte)precision, now);
+                    logged = new WalBody(body, format, (byte)precision, now);
                 }
                 else
                 {
@@ -122,14 +114,6 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
         {
             body?.Dispose();
         }
-    }
-
-    private bool TryDecode(WriteFormat format, ReadOnlyMemory<byte> bytes, TimePrecision precision, long now, out DecodedWrite? write, out DecodeError error)
-    {
-        if (format == WriteFormat.MessagePack) return MsgPackDecoder.TryDecode(bytes, limits, now, out write, out error);
-        using var decoder = new LineProtocolDecoder(limits, precision, now);
-        decoder.Feed(bytes.Span);
-        return decoder.TryFinish(out write, out error);
     }
 
     private static Task Unavailable(HttpContext context, string message)
