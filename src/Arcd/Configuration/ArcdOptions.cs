@@ -92,7 +92,26 @@ public sealed class AuthOptions
 
 public sealed class QueryOptions
 {
+    /// <summary>A query still running after this is interrupted and answered 504 (Arc's default: 300 s).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Queries run at once, each on its own query thread; more wait in line.</summary>
+    public int MaxConcurrent { get; set; } = 4;
+
+    /// <summary>Queries that may wait for a query thread; beyond this a query gets 503.</summary>
+    public int MaxQueued { get; set; } = 64;
+
+    /// <summary>Rows one result may carry (413 beyond it when the result has not started streaming).</summary>
+    public long MaxRows { get; set; } = 10_000_000;
+
+    /// <summary>Bytes one result may carry, in its response encoding.</summary>
+    public long MaxResultBytes { get; set; } = 2L << 30;
+
+    /// <summary>DuckDB's memory limit. DuckDB cannot spill to disk here (it may not write), so a query over it fails.</summary>
+    public long MemoryLimitBytes { get; set; } = 2L << 30;
+
+    /// <summary>DuckDB's worker threads; 0 means one per core.</summary>
+    public int Threads { get; set; }
 }
 
 public sealed class LogOptions

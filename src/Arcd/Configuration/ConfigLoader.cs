@@ -156,6 +156,12 @@ public static class ConfigLoader
         foreach (var path in o.Auth.PublicPaths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             if (!path.StartsWith('/')) Fail("Auth:PublicPaths", $"'{path}' is not a path (it must start with '/')");
         if (o.Query.Timeout <= TimeSpan.Zero) Fail("Query:Timeout", "must be positive");
+        if (o.Query.MaxConcurrent is < 1 or > 256) Fail("Query:MaxConcurrent", "must be between 1 and 256");
+        if (o.Query.MaxQueued is < 0 or > 100_000) Fail("Query:MaxQueued", "must be between 0 and 100000");
+        if (o.Query.MaxRows < 1) Fail("Query:MaxRows", "must be at least 1");
+        if (o.Query.MaxResultBytes < 1024) Fail("Query:MaxResultBytes", "must be at least 1024");
+        if (o.Query.MemoryLimitBytes < 64L << 20) Fail("Query:MemoryLimitBytes", "must be at least 64 MiB (67108864)");
+        if (o.Query.Threads is < 0 or > 1024) Fail("Query:Threads", "must be between 0 (one per core) and 1024");
 
         if (!Enum.TryParse<LogLevel>(o.Log.Level, ignoreCase: true, out _) || int.TryParse(o.Log.Level, out _))
             Fail("Log:Level", $"'{o.Log.Level}' is not one of Trace, Debug, Information, Warning, Error, Critical");

@@ -57,6 +57,12 @@ public static class ConfigPrinter
         json.WriteEndObject();
         json.WriteStartObject("Query");
         json.WriteString("Timeout", o.Query.Timeout.ToString("c"));
+        json.WriteNumber("MaxConcurrent", o.Query.MaxConcurrent);
+        json.WriteNumber("MaxQueued", o.Query.MaxQueued);
+        json.WriteNumber("MaxRows", o.Query.MaxRows);
+        json.WriteNumber("MaxResultBytes", o.Query.MaxResultBytes);
+        json.WriteNumber("MemoryLimitBytes", o.Query.MemoryLimitBytes);
+        json.WriteNumber("Threads", o.Query.Threads);
         json.WriteEndObject();
         json.WriteStartObject("Log");
         json.WriteString("Level", o.Log.Level);

@@ -9,6 +9,7 @@ using Arcd.Ingest.Shards;
 using Arcd.Ingest.Storage;
 using Arcd.Ingest.Wire;
 using Arcd.Logging;
+using Arcd.Query.Engine;
 using Microsoft.Extensions.Logging;
 
 namespace Arcd.Hosting;
@@ -83,7 +84,8 @@ public static class Daemon
             new HealthEndpoints(state, engine),
             new MetricsEndpoint(engine, state),
             new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default)),
-            new AuthEndpoints(gate));
+            new AuthEndpoints(gate),
+            new QueryEndpoints(QuerySettingsFrom(options), loggerFactory.CreateLogger("Arcd.Query")));
         var application = new ArcdHttpApplication(router, logger, options.Server.TlsCertificatePath.Length > 0);
 
         var stopRequested = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -158,6 +160,13 @@ public static class Daemon
         }
         Log.Stopped(logger, Interlocked.Read(ref engine.Counters.RecordsWritten), Interlocked.Read(ref engine.Counters.FilesWritten));
         return 0;
+    }
+
+    private static QuerySettings QuerySettingsFrom(ArcdOptions options)
+    {
+        var q = options.Query;
+        return new QuerySettings(options.Storage.Root, q.Timeout, q.MaxConcurrent, q.MaxQueued, q.MaxRows, q.MaxResultBytes,
+            q.MemoryLimitBytes, q.Threads > 0 ? q.Threads : Environment.ProcessorCount);
     }
 
     private static void Notify(ILogger logger, string state)

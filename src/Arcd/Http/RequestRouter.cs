@@ -6,10 +6,10 @@ namespace Arcd.Http;
 
 /// <summary>
 /// Dispatch on path, then method: a switch, not a routing table. Every request first passes the
-/// auth gate with the permission its path needs (writes: write; token management: admin; other
+/// auth gate with the permission its path needs (writes: write; queries and listings: read; token management: admin; other
 /// paths: any valid token; public paths: none).
 /// </summary>
-public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, MetricsEndpoint metrics, WriteEndpoints writes, AuthEndpoints auth)
+public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, MetricsEndpoint metrics, WriteEndpoints writes, AuthEndpoints auth, QueryEndpoints queries)
 {
     public Task RouteAsync(HttpContext context)
     {
@@ -38,12 +38,24 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
                 return HttpMethods.IsPost(method) ? writes.Influx2Async(context) : JsonResponse.NotAllowedAsync(context, "POST");
             case "/api/v1/write/line-protocol":
                 return HttpMethods.IsPost(method) ? writes.ArcLineProtocolAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
+            case "/api/v1/query":
+                return HttpMethods.IsPost(method) ? queries.QueryJsonAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
+            case "/api/v1/query/arrow":
+                return HttpMethods.IsPost(method) ? queries.QueryArrowAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
+            case "/api/v1/query/estimate":
+                return HttpMethods.IsPost(method) ? queries.EstimateAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
+            case "/api/v1/measurements":
+                return HttpMethods.IsGet(method) ? queries.MeasurementsAsync(context) : JsonResponse.NotAllowedAsync(context, "GET");
+            case "/api/v1/databases":
+                return HttpMethods.IsGet(method) ? queries.DatabasesAsync(context) : JsonResponse.NotAllowedAsync(context, "GET");
             case AuthEndpoints.CachePath:
                 return HttpMethods.IsGet(method) ? auth.CacheStatsAsync(context) : JsonResponse.NotAllowedAsync(context, "GET");
             case AuthEndpoints.CacheInvalidatePath:
                 return HttpMethods.IsPost(method) ? auth.CacheInvalidateAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
             default:
                 if (IsTokenPath(path)) return auth.TokensAsync(context, path);
+                if (DatabaseMeasurements(path) is { } database)
+                    return HttpMethods.IsGet(method) ? queries.DatabaseMeasurementsAsync(context, database) : JsonResponse.NotAllowedAsync(context, "GET");
                 return JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {method} {path}");
         }
     }
@@ -51,10 +63,21 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
     private static Permission RequiredPermission(string path) => path switch
     {
         "/api/v1/write/msgpack" or "/write" or "/api/v2/write" or "/api/v1/write/line-protocol" => Permission.Write,
+        "/api/v1/query" or "/api/v1/query/arrow" or "/api/v1/query/estimate" or "/api/v1/measurements" or "/api/v1/databases" => Permission.Read,
+        _ when DatabaseMeasurements(path) is not null => Permission.Read,
         AuthEndpoints.CachePath or AuthEndpoints.CacheInvalidatePath => Permission.Admin,
         _ when IsTokenPath(path) => Permission.Admin,
         _ => Permission.None,
     };
+
+    /// <summary>The {name} of <c>/api/v1/databases/{name}/measurements</c>, else null.</summary>
+    private static string? DatabaseMeasurements(string path)
+    {
+        const string prefix = "/api/v1/databases/", suffix = "/measurements";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal) || !path.EndsWith(suffix, StringComparison.Ordinal)) return null;
+        var name = path[prefix.Length..^suffix.Length];
+        return name.Length > 0 && !name.Contains('/') ? name : null;
+    }
 
     private static bool IsTokenPath(string path) =>
         path == AuthEndpoints.TokensPath || path.StartsWith(AuthEndpoints.TokensPath + "/", StringComparison.Ordinal);

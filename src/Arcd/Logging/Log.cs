@@ -31,4 +31,16 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "systemd notify failed: {Reason}")]
     public static partial void NotifyFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "query engine (DuckDB) started; query threads cannot write files: {Protection}")]
+    public static partial void QueryEngineStarted(ILogger logger, string protection);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "query threads are not write-protected by the kernel ({Reason}); the SQL checks and DuckDB's locked settings still apply")]
+    public static partial void QueryWriteProtectionMissing(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "query failed after its response had started; connection aborted: {Reason}")]
+    public static partial void QueryFailedMidStream(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "query failed: {Reason}")]
+    public static partial void QueryFailed(ILogger logger, Exception exception, string reason);
 }

@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Apache.Arrow;
+using Apache.Arrow.Ipc;
+using Arcd.Query.Output;
+using Arcd.Query.Sql;
+using DuckDB.NET.Data;
+
+namespace Arcd.Query.Engine;
+
+/// <summary>What the envelope's tail and the logs report about a finished query.</summary>
+public sealed record QueryOutcome(long Rows, long Bytes);
+
+/// <summary>Options of one request that shape its output.</summary>
+public sealed record OutputOptions(long StartTimestamp, bool Profile, ICompressionCodecFactory? ArrowCompression = null, CompressionCodecType? ArrowCodec = null);
+
+/// <summary>
+/// Runs a planned statement on a query thread and streams its Arrow batches as Arc's JSON
+/// envelope or as an Arrow IPC stream, under the timeout and the row and byte caps.
+/// </summary>
+public static class QueryExecution
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    public static QueryOutcome Json(DuckDBConnection connection, QueryPlan plan, QuerySettings settings, OutputOptions options, ChunkedOutput output, CancellationToken clientGone)
+    {
+        using var json = new Utf8JsonWriter(output, WriterOptions);
+        json.WriteStartObject();
+        json.WriteBoolean("success", true);
+        long rows = 0;
+        var planningMs = Stopwatch.GetElapsedTime(options.StartTimestamp).TotalMilliseconds;
+        if (plan.HasNoFiles)
+        {
+            json.WriteStartArray("columns");
+            json.WriteEndArray();
+            json.WriteStartArray("data");
+            json.WriteEndArray();
+        }
+        else
+        {
+            Execute(connection, plan.Sql, settings, clientGone, stream =>
+            {
+                if (JsonValues.Unsupported(stream.Schema) is { } unsupported) throw new QueryRejectedException(unsupported);
+                json.WriteStartArray("columns");
+                foreach (var field in stream.Schema.FieldsList) json.WriteStringValue(field.Name);
+                json.WriteEndArray();
+                json.WriteStartArray("data");
+                while (stream.ReadNextRecordBatchAsync().AsTask().GetAwaiter().GetResult() is { } batch)
+                {
+                    using (batch)
+                    {
+                        rows += batch.Length;
+                        CheckCaps(rows, output.TotalBytes, settings);
+                        var columns = batch.Arrays.ToArray();
+                        for (var r = 0; r < batch.Length; r++)
+                        {
+                            json.WriteStartArray();
+                            foreach (var column in columns) JsonValues.Write(json, column, r);
+                            json.WriteEndArray();
+                        }
+                    }
+                    json.Flush();
+                    output.FlushIfFull();
+                }
+                json.WriteEndArray();
+            });
+        }
+        json.WriteNumber("row_count", rows);
+        var elapsed = Stopwatch.GetElapsedTime(options.StartTimestamp).TotalMilliseconds;
+        json.WriteNumber("execution_time_ms", Math.Round(elapsed));
+        json.WriteString("timestamp", DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        if (options.Profile)
+        {
+            json.WriteStartObject("profile");
+            json.WriteNumber("planning_ms", Math.Round(planningMs, 3));
+            json.WriteNumber("execution_ms", Math.Round(elapsed - planningMs, 3));
+            json.WriteNumber("hour_partitions", plan.HourPartitions);
+            if (plan.FilesScanned is { } files) json.WriteNumber("files_scanned", files);
+            json.WriteStartArray("tables");
+            foreach (var table in plan.Tables) json.WriteStringValue(table);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
+        json.Flush();
+        output.Complete();
+        return new QueryOutcome(rows, output.TotalBytes);
+    }
+
+    public static QueryOutcome Arrow(DuckDBConnection connection, QueryPlan plan, QuerySettings settings, OutputOptions options, ChunkedOutput output, CancellationToken clientGone)
+    {
+        long rows = 0;
+        using var stream = new ChunkedOutputStream(output);
+        var ipc = new IpcOptions { CompressionCodecFactory = options.ArrowCompression, CompressionCodec = options.ArrowCodec };
+        if (plan.HasNoFiles)
+        {
+            using var empty = new ArrowStreamWriter(stream, new Schema.Builder().Build(), leaveOpen: true, ipc);
+            empty.WriteStart();
+            empty.WriteEnd();
+        }
+        else
+        {
+            Execute(connection, plan.Sql, settings, clientGone, results =>
+            {
+                using var writer = new ArrowStreamWriter(stream, results.Schema, leaveOpen: true, ipc);
+                writer.WriteStart();
+                while (results.ReadNextRecordBatchAsync().AsTask().GetAwaiter().GetResult() is { } batch)
+                {
+                    using (batch)
+                    {
+                        rows += batch.Length;
+                        CheckCaps(rows, output.TotalBytes, settings);
+                        writer.WriteRecordBatch(batch);
+                    }
+                    output.FlushIfFull();
+                }
+                writer.WriteEnd();
+            });
+        }
+        output.Complete();
+        return new QueryOutcome(rows, output.TotalBytes);
+    }
+
+    /// <summary>The planner's estimate of the rows a statement returns (EXPLAIN), without running it.</summary>
+    public static long Estimate(DuckDBConnection connection, QueryPlan plan, QuerySettings settings, CancellationToken clientGone)
+    {
+        if (plan.HasNoFiles) return 0;
+        long estimate = 0;
+        Execute(connection, "EXPLAIN (FORMAT JSON) " + plan.Sql, settings, clientGone, results =>
+        {
+            var text = new System.Text.StringBuilder();
+            while (results.ReadNextRecordBatchAsync().AsTask().GetAwaiter().GetResult() is { } batch)
+            {
+                using (batch)
+                {
+                    if (batch.Arrays.ElementAt(batch.ColumnCount - 1) is StringArray plans)
+                        for (var i = 0; i < batch.Length; i++) text.Append(plans.GetString(i));
+                }
+            }
+            estimate = RootCardinality(text.ToString());
+        });
+        return estimate;
+    }
+
+    private static long RootCardinality(string planJson)
+    {
+        using var document = JsonDocument.Parse(planJson);
+        var root = document.RootElement.ValueKind == JsonValueKind.Array ? document.RootElement[0] : document.RootElement;
+        // The first operator that carries an estimate: the top of the plan.
+        return FindCardinality(root) ?? 0;
+    }
+
+    private static long? FindCardinality(JsonElement node)
+    {
+        if (node.ValueKind != JsonValueKind.Object) return null;
+        if (node.TryGetProperty("extra_info", out var info) && info.ValueKind == JsonValueKind.Object
+            && info.TryGetProperty("Estimated Cardinality", out var cardinality)
+            && long.TryParse(cardinality.ValueKind == JsonValueKind.String ? cardinality.GetString() : cardinality.GetRawText(),
+                System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            return value;
+        if (node.TryGetProperty("children", out var children) && children.ValueKind == JsonValueKind.Array)
+            foreach (var child in children.EnumerateArray())
+                if (FindCardinality(child) is { } found) return found;
+        return null;
+    }
+
+    private static void CheckCaps(long rows, long bytes, QuerySettings settings)
+    {
+        if (rows > settings.MaxRows)
+            throw new ResultTooLargeException($"the result has more than {settings.MaxRows} rows (Query:MaxRows); add a LIMIT or aggregate");
+        if (bytes > settings.MaxResultBytes)
+            throw new ResultTooLargeException($"the result is larger than {settings.MaxResultBytes} bytes (Query:MaxResultBytes); add a LIMIT or select fewer columns");
+    }
+
+    /// <summary>Runs <paramref name="sql"/> streaming, interrupting it at the timeout or when the client goes.</summary>
+    private static void Execute(DuckDBConnection connection, string sql, QuerySettings settings, CancellationToken clientGone, Action<IArrowArrayStream> consume)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.UseStreamingMode = true;
+        var timedOut = 0;
+        void Interrupt()
+        {
+            try
+            {
+                command.Cancel();
+            }
+            catch (Exception)
+            {
+                // The command may have finished in the meantime; there is nothing left to interrupt.
+            }
+        }
+        using var timer = new Timer(_ => { Volatile.Write(ref timedOut, 1); Interrupt(); }, null, settings.Timeout, Timeout.InfiniteTimeSpan);
+        using var registration = clientGone.Register(Interrupt);
+        try
+        {
+            using var results = command.ExecuteArrowStream();
+            consume(results);
+        }
+        catch (Exception ex) when (ex is not (QueryRejectedException or ResultTooLargeException))
+        {
+            if (Volatile.Read(ref timedOut) == 1) throw new QueryTimeoutException($"Query timed out after {settings.Timeout.TotalSeconds:0.###} s (Query:Timeout)");
+            if (clientGone.IsCancellationRequested) throw new OperationCanceledException("the client went away", ex, clientGone);
+            if (ex is OperationCanceledException) throw;
+            throw QueryFailedException.From(ex);
+        }
+    }
+}

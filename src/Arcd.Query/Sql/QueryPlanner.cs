@@ -1,0 +1,106 @@
+using System.Text;
+using Arcd.Ingest.Wire;
+using Arcd.Query.Storage;
+
+namespace Arcd.Query.Sql;
+
+/// <summary>What runs: the rewritten statement, or the fact that a table it reads has no files.</summary>
+public sealed record QueryPlan(string Sql, bool HasNoFiles, int HourPartitions, int? FilesScanned, IReadOnlyList<string> Tables);
+
+/// <summary>A statement arcd will not run: the message is the 400's <c>error</c>.</summary>
+public sealed class QueryRejectedException(string message) : Exception(message);
+
+/// <summary>
+/// Validates a statement and rewrites each measurement it reads into a <c>read_parquet</c> of
+/// that measurement's files (§7.1): <c>db.m</c>, a bare <c>m</c> in the <c>x-arc-database</c>
+/// database (else <c>default</c>), quoted identifiers; with a plain time range in the WHERE,
+/// only the hour directories it can touch are listed.
+/// </summary>
+public static class QueryPlanner
+{
+    public const string DefaultDatabase = "default";
+
+    public static QueryPlan Plan(string sql, string? headerDatabase, DataRoot root, DateTimeOffset now, bool countFiles)
+    {
+        if (headerDatabase is not null && !NameRules.IsValidDatabase(headerDatabase))
+            throw new QueryRejectedException($"Invalid x-arc-database header '{headerDatabase}': the database name {NameRules.DatabaseRule}");
+        var text = new SqlText(sql);
+        if (SqlGuard.Check(text) is { } problem) throw new QueryRejectedException(problem);
+
+        var (tables, _) = TableReferences.Find(text.Masked);
+        var (fromHour, toHour) = tables.Count == 1 ? TimeBounds.Find(text, now) : (long.MinValue, long.MaxValue);
+        var pruned = fromHour != long.MinValue || toHour != long.MaxValue;
+
+        var rewritten = new StringBuilder(SqlGuard.WithoutTrailingSemicolons(text.Original, text.Masked));
+        var names = new List<string>();
+        var partitions = 0;
+        int? files = countFiles ? 0 : null;
+        var hasNoFiles = false;
+        // Replace from the end so earlier offsets stay valid.
+        foreach (var table in tables.OrderByDescending(t => t.Start))
+        {
+            var (database, measurement) = Resolve(table, headerDatabase, root);
+            names.Add($"{database}.{measurement}");
+            var hours = root.HourDirectories(database, measurement, fromHour, toHour);
+            partitions += hours.Count;
+            if (hours.Count == 0) hasNoFiles = true;
+            if (files is not null) files += hours.Sum(h => Directory.EnumerateFiles(h, "*.parquet").Count());
+            var source = ReadParquet(root, database, measurement, hours, pruned);
+            if (!table.HasAlias) source += " AS " + QuoteIdentifier(measurement);
+            if (table.End <= rewritten.Length) rewritten.Remove(table.Start, table.End - table.Start).Insert(table.Start, source);
+        }
+        names.Reverse();
+        return new QueryPlan(rewritten.ToString(), hasNoFiles, partitions, files, names);
+    }
+
+    private static (string Database, string Measurement) Resolve(TableReference table, string? headerDatabase, DataRoot root)
+    {
+        var parts = table.Parts;
+        string database, measurement;
+        if (parts.Count == 1)
+        {
+            (database, measurement) = (headerDatabase ?? DefaultDatabase, parts[0]);
+        }
+        else
+        {
+            var dotted = string.Join('.', parts);
+            var home = headerDatabase ?? DefaultDatabase;
+            // "cpu.load" may be a measurement with a dot (PROTOCOL.md Part A item 4) rather than db.measurement.
+            if (root.HasMeasurement(home, dotted) && (headerDatabase is not null || !root.HasMeasurement(parts[0], string.Join('.', parts.Skip(1)))))
+                (database, measurement) = (home, dotted);
+            else if (headerDatabase is not null)
+                throw new QueryRejectedException("Cross-database queries (db.table syntax) not allowed when x-arc-database header is set");
+            else
+                (database, measurement) = (parts[0], string.Join('.', parts.Skip(1)));
+        }
+        if (!NameRules.IsValidDatabase(database))
+            throw new QueryRejectedException($"Invalid database name '{database}': a database name {NameRules.DatabaseRule}");
+        if (!NameRules.IsValidMeasurement(measurement))
+            throw new QueryRejectedException($"Invalid measurement name '{measurement}': a measurement name {NameRules.MeasurementRule}");
+        return (database, measurement);
+    }
+
+    private static string ReadParquet(DataRoot root, string database, string measurement, List<string> hours, bool pruned)
+    {
+        var sb = new StringBuilder("read_parquet(");
+        if (!pruned || hours.Count == 0)
+        {
+            sb.Append(QuoteLiteral(root.MeasurementPath(database, measurement) + "/*/*/*/*/*.parquet"));
+        }
+        else
+        {
+            sb.Append('[');
+            for (var i = 0; i < hours.Count; i++)
+            {
+                if (i > 0) sb.Append(", ");
+                sb.Append(QuoteLiteral(hours[i] + "/*.parquet"));
+            }
+            sb.Append(']');
+        }
+        return sb.Append(", union_by_name = true, hive_partitioning = false)").ToString();
+    }
+
+    public static string QuoteLiteral(string s) => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    public static string QuoteIdentifier(string s) => "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

@@ -1,0 +1,396 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Apache.Arrow.Compression;
+using Apache.Arrow.Ipc;
+using Arcd.Logging;
+using Arcd.Query.Engine;
+using Arcd.Query.Output;
+using Arcd.Query.Sql;
+using Arcd.Query.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Arcd.Http.Endpoints;
+
+/// <summary>
+/// The read API of PROTOCOL.md §7: SQL as Arc's JSON envelope or an Arrow IPC stream, the
+/// planner's row estimate, and the database and measurement listings. DuckDB is started by the
+/// first query (<see cref="QueryEngine"/>); the listings read the data root directly.
+/// </summary>
+public sealed class QueryEndpoints(QuerySettings settings, ILogger logger)
+{
+    private const string DatabaseHeader = "x-arc-database";
+    private readonly DataRoot _root = new(settings.DataRoot);
+    private readonly Lock _startLock = new();
+    private QueryEngine? _engine;
+
+    private QueryEngine Engine
+    {
+        get
+        {
+            if (_engine is { } engine) return engine;
+            lock (_startLock)
+            {
+                if (_engine is not null) return _engine;
+                _engine = new QueryEngine(settings);
+                _engine.Ready.ContinueWith(t =>
+                {
+                    if (!t.IsCompletedSuccessfully) return;
+                    Log.QueryEngineStarted(logger, _engine.WriteProtection);
+                    if (_engine.WriteProtection != "landlock") Log.QueryWriteProtectionMissing(logger, _engine.WriteProtection);
+                }, TaskScheduler.Default);
+                return _engine;
+            }
+        }
+    }
+
+    /// <summary>True once the first query has started DuckDB (for tests and /metrics).</summary>
+    public bool EngineStarted => _engine is not null;
+
+    /// <summary><c>POST /api/v1/query</c>: Arc's JSON envelope, streamed; SHOW DATABASES / SHOW TABLES answered from the data root.</summary>
+    public async Task QueryJsonAsync(HttpContext context)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var sql = await ReadSqlAsync(context, start, arrowErrors: false);
+        if (sql is null) return;
+        if (ShowStatement.TryParse(sql, out var show))
+        {
+            await ShowAsync(context, show!, start);
+            return;
+        }
+        var plan = await PlanAsync(context, sql, start, arrowErrors: false);
+        if (plan is null) return;
+        var options = new OutputOptions(start, IsTrue(context.Request.Headers["x-arc-profile"]));
+        await RunAsync(context, start, "application/json", arrowErrors: false,
+            (connection, output, aborted) => QueryExecution.Json(connection, plan, settings, options, output, aborted));
+    }
+
+    /// <summary><c>POST /api/v1/query/arrow</c>: an Arrow IPC stream, optionally zstd- or lz4-compressed buffers.</summary>
+    public async Task QueryArrowAsync(HttpContext context)
+    {
+        var start = Stopwatch.GetTimestamp();
+        CompressionCodecType? codec = null;
+        var requested = context.Request.Headers["x-arc-arrow-compression"].ToString().Trim().ToLowerInvariant();
+        switch (requested)
+        {
+            case "": break;
+            case "zstd": codec = CompressionCodecType.Zstd; break;
+            case "lz4": codec = CompressionCodecType.Lz4Frame; break;
+            default:
+                await ArrowErrorAsync(context, StatusCodes.Status400BadRequest, $"unsupported x-arc-arrow-compression '{requested}': use zstd or lz4");
+                return;
+        }
+        var sql = await ReadSqlAsync(context, start, arrowErrors: true);
+        if (sql is null) return;
+        if (ShowStatement.TryParse(sql, out _))
+        {
+            await ArrowErrorAsync(context, StatusCodes.Status400BadRequest, "SHOW commands are answered by /api/v1/query, not /api/v1/query/arrow");
+            return;
+        }
+        var plan = await PlanAsync(context, sql, start, arrowErrors: true);
+        if (plan is null) return;
+        var options = new OutputOptions(start, false, codec is null ? null : new CompressionCodecFactory(), codec);
+        await RunAsync(context, start, "application/vnd.apache.arrow.stream", arrowErrors: true,
+            (connection, output, aborted) => QueryExecution.Arrow(connection, plan, settings, options, output, aborted));
+    }
+
+    /// <summary><c>POST /api/v1/query/estimate</c>: DuckDB's planner estimate of the rows, without running the query.</summary>
+    public async Task EstimateAsync(HttpContext context)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var sql = await ReadSqlAsync(context, start, arrowErrors: false);
+        if (sql is null) return;
+        var plan = await PlanAsync(context, sql, start, arrowErrors: false);
+        if (plan is null) return;
+        long estimate;
+        try
+        {
+            estimate = await Engine.RunAsync(connection => QueryExecution.Estimate(connection, plan, settings, context.RequestAborted));
+        }
+        catch (Exception ex) when (Classify(ex) is var (status, message))
+        {
+            await EnvelopeErrorAsync(context, status, message, start);
+            return;
+        }
+        var (level, warning) = estimate switch
+        {
+            > 10_000_000 => ("high", $"about {estimate:N0} rows: add a time range, an aggregate or a LIMIT"),
+            > 1_000_000 => ("medium", $"about {estimate:N0} rows: consider a time range, an aggregate or a LIMIT"),
+            _ => ("none", null),
+        };
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteBoolean("success", true);
+            json.WriteNumber("estimated_rows", estimate);
+            json.WriteString("warning_level", level);
+            if (warning is not null) json.WriteString("warning_message", warning);
+            json.WriteNumber("execution_time_ms", Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+        });
+    }
+
+    /// <summary><c>GET /api/v1/measurements[?database=x]</c>.</summary>
+    public Task MeasurementsAsync(HttpContext context)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var only = context.Request.Query["database"].ToString();
+        var databases = only.Length > 0 ? [only] : _root.Databases();
+        var found = databases.SelectMany(db => _root.Measurements(db).Select(m => _root.Describe(db, m))).ToList();
+        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteBoolean("success", true);
+            json.WriteStartArray("measurements");
+            foreach (var m in found)
+            {
+                json.WriteStartObject();
+                json.WriteString("database", m.Database);
+                json.WriteString("measurement", m.Measurement);
+                json.WriteNumber("file_count", m.FileCount);
+                json.WriteNumber("total_size_mb", Megabytes(m.TotalBytes));
+                json.WriteString("storage_path", m.StoragePath);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteNumber("count", found.Count);
+            json.WriteNumber("execution_time_ms", Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+        });
+    }
+
+    /// <summary><c>GET /api/v1/databases</c>.</summary>
+    public Task DatabasesAsync(HttpContext context)
+    {
+        var databases = _root.Databases();
+        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartArray("databases");
+            foreach (var db in databases)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", db);
+                json.WriteNumber("measurement_count", _root.Measurements(db).Count);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteNumber("count", databases.Count);
+        });
+    }
+
+    /// <summary><c>GET /api/v1/databases/{name}/measurements</c>; 404 for a database that does not exist.</summary>
+    public Task DatabaseMeasurementsAsync(HttpContext context, string database)
+    {
+        if (!_root.Databases().Contains(database))
+            return JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, $"database '{database}' not found");
+        var measurements = _root.Measurements(database).Select(m => _root.Describe(database, m)).ToList();
+        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteString("database", database);
+            json.WriteStartArray("measurements");
+            foreach (var m in measurements)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", m.Measurement);
+                json.WriteNumber("file_count", m.FileCount);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteNumber("count", measurements.Count);
+        });
+    }
+
+    private Task ShowAsync(HttpContext context, ShowStatement show, long start)
+    {
+        string[] columns;
+        var rows = new List<object[]>();
+        if (show.Kind == ShowKind.Databases)
+        {
+            columns = ["database"];
+            rows.AddRange(_root.Databases().Select(db => new object[] { db }));
+        }
+        else
+        {
+            columns = ["database", "table_name", "storage_path", "file_count", "total_size_mb"];
+            var database = show.Database ?? NullIfEmpty(context.Request.Headers[DatabaseHeader].ToString());
+            var databases = database is null ? _root.Databases() : [database];
+            foreach (var db in databases)
+            foreach (var m in _root.Measurements(db).Select(m => _root.Describe(db, m)))
+                rows.Add([m.Database, m.Measurement, m.StoragePath, m.FileCount, Megabytes(m.TotalBytes)]);
+        }
+        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteBoolean("success", true);
+            json.WriteStartArray("columns");
+            foreach (var column in columns) json.WriteStringValue(column);
+            json.WriteEndArray();
+            json.WriteStartArray("data");
+            foreach (var row in rows)
+            {
+                json.WriteStartArray();
+                foreach (var value in row)
+                {
+                    switch (value)
+                    {
+                        case string s: json.WriteStringValue(s); break;
+                        case int i: json.WriteNumberValue(i); break;
+                        case double d: json.WriteNumberValue(d); break;
+                    }
+                }
+                json.WriteEndArray();
+            }
+            json.WriteEndArray();
+            WriteTail(json, rows.Count, start);
+        });
+    }
+
+    private async Task RunAsync(HttpContext context, long start, string contentType, bool arrowErrors,
+        Func<DuckDB.NET.Data.DuckDBConnection, ChunkedOutput, CancellationToken, QueryOutcome> run)
+    {
+        using var output = new ChunkedOutput(new ResponseSink(context), contentType);
+        try
+        {
+            await Engine.RunAsync(connection => run(connection, output, context.RequestAborted));
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client left; DuckDB was interrupted. Nothing to answer.
+        }
+        catch (Exception ex) when (Classify(ex) is var (status, message))
+        {
+            if (status >= 500) Log.QueryFailed(logger, ex, message);
+            if (output.Started)
+            {
+                // A 200 is on the wire: cutting the connection is the only way to tell the client that
+                // what it received is incomplete.
+                Log.QueryFailedMidStream(logger, message);
+                context.Abort();
+                return;
+            }
+            if (arrowErrors) await ArrowErrorAsync(context, status, message);
+            else await EnvelopeErrorAsync(context, status, message, start);
+        }
+    }
+
+    private static (int Status, string Message) Classify(Exception ex) => ex switch
+    {
+        QueryRejectedException => (StatusCodes.Status400BadRequest, ex.Message),
+        QueryFailedException { IsClientError: true } => (StatusCodes.Status400BadRequest, ex.Message),
+        QueryFailedException => (StatusCodes.Status500InternalServerError, ex.Message),
+        QueryTimeoutException => (StatusCodes.Status504GatewayTimeout, ex.Message),
+        ResultTooLargeException => (StatusCodes.Status413PayloadTooLarge, ex.Message),
+        QueryBusyException => (StatusCodes.Status503ServiceUnavailable, ex.Message),
+        QueryEngineUnavailableException => (StatusCodes.Status500InternalServerError, ex.Message),
+        OperationCanceledException => (499, "the client went away"),
+        _ => (StatusCodes.Status500InternalServerError, $"query failed: {ex.Message}"),
+    };
+
+    /// <summary>The statement from <c>{"sql": "..."}</c>, or null after answering 400/413/415.</summary>
+    private static async Task<string?> ReadSqlAsync(HttpContext context, long start, bool arrowErrors)
+    {
+        async Task<string?> Fail(int status, string message)
+        {
+            if (arrowErrors) await ArrowErrorAsync(context, status, message);
+            else await EnvelopeErrorAsync(context, status, message, start);
+            return null;
+        }
+
+        var contentType = context.Request.ContentType ?? "";
+        if (!contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return await Fail(StatusCodes.Status400BadRequest, "Invalid request body: the body must be JSON {\"sql\": \"...\"} with Content-Type: application/json");
+        var (status, body) = await PooledBody.ReadAsync(context.Request, 256 * 1024);
+        using (body)
+        {
+            if (status == BodyStatus.TooLarge) return await Fail(StatusCodes.Status413PayloadTooLarge, "request body over 256 KiB");
+            try
+            {
+                using var document = JsonDocument.Parse(body!.Memory);
+                if (document.RootElement.ValueKind == JsonValueKind.Object
+                    && document.RootElement.TryGetProperty("sql", out var sql) && sql.ValueKind == JsonValueKind.String)
+                {
+                    var text = sql.GetString()!;
+                    if (string.IsNullOrWhiteSpace(text)) return await Fail(StatusCodes.Status400BadRequest, "SQL query is required");
+                    return text;
+                }
+                if (document.RootElement.ValueKind == JsonValueKind.Object && !document.RootElement.TryGetProperty("sql", out _))
+                    return await Fail(StatusCodes.Status400BadRequest, "SQL query is required");
+            }
+            catch (JsonException)
+            {
+            }
+        }
+        return await Fail(StatusCodes.Status400BadRequest, "Invalid request body: expected a JSON object {\"sql\": \"...\"}");
+    }
+
+    private async Task<QueryPlan?> PlanAsync(HttpContext context, string sql, long start, bool arrowErrors)
+    {
+        try
+        {
+            var header = NullIfEmpty(context.Request.Headers[DatabaseHeader].ToString());
+            return QueryPlanner.Plan(sql, header, _root, DateTimeOffset.UtcNow, countFiles: IsTrue(context.Request.Headers["x-arc-profile"]));
+        }
+        catch (QueryRejectedException ex)
+        {
+            if (arrowErrors) await ArrowErrorAsync(context, StatusCodes.Status400BadRequest, ex.Message);
+            else await EnvelopeErrorAsync(context, StatusCodes.Status400BadRequest, ex.Message, start);
+            return null;
+        }
+    }
+
+    /// <summary>§7.1's error envelope.</summary>
+    private static Task EnvelopeErrorAsync(HttpContext context, int status, string message, long start) =>
+        JsonResponse.WriteAsync(context, status, json =>
+        {
+            json.WriteBoolean("success", false);
+            json.WriteNull("columns");
+            json.WriteNull("data");
+            json.WriteNumber("row_count", 0);
+            json.WriteNumber("execution_time_ms", Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+            json.WriteString("timestamp", Rfc3339Seconds(DateTime.UtcNow));
+            json.WriteString("error", message);
+        });
+
+    /// <summary>§7.2's error shape for the Arrow endpoint.</summary>
+    private static Task ArrowErrorAsync(HttpContext context, int status, string message) =>
+        JsonResponse.WriteAsync(context, status, json =>
+        {
+            json.WriteBoolean("success", false);
+            json.WriteString("error", message);
+        });
+
+    private static void WriteTail(Utf8JsonWriter json, long rows, long start)
+    {
+        json.WriteNumber("row_count", rows);
+        json.WriteNumber("execution_time_ms", Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+        json.WriteString("timestamp", Rfc3339Seconds(DateTime.UtcNow));
+    }
+
+    private static string Rfc3339Seconds(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static double Megabytes(long bytes) => Math.Round(bytes / (1024.0 * 1024.0), 2);
+
+    private static bool IsTrue(Microsoft.Extensions.Primitives.StringValues value) =>
+        value.ToString().Trim() is var s && (s == "1" || s.Equals("true", StringComparison.OrdinalIgnoreCase));
+
+    private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
+
+    /// <summary>Writes result chunks to the response from the query thread.</summary>
+    private sealed class ResponseSink(HttpContext context) : IResultSink
+    {
+        public void Begin(string contentType)
+        {
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = contentType;
+        }
+
+        public void Write(ReadOnlyMemory<byte> bytes)
+        {
+            try
+            {
+                // The query thread waits here while the client is slow: that is the backpressure.
+                context.Response.Body.WriteAsync(bytes, context.RequestAborted).AsTask().GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                throw new OperationCanceledException("the client went away", ex);
+            }
+        }
+    }
+}
