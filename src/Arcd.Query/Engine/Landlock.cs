@@ -70,3 +70,4 @@ internal static partial class Landlock
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
 }
+
