@@ -30,6 +30,34 @@ public class AotBinaryTests
     }
 
     [Fact]
+    public async Task Published_binary_answers_sql_with_the_libduckdb_shipped_next_to_it()
+    {
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(RepoPaths.AotBinary)!, "libduckdb.so")), "libduckdb.so is not next to the binary");
+        using var temp = new TempDirectory();
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path, ["--Ingest:MaxBufferAge=00:00:00.2"], aot: true);
+        using (var response = await daemon.PostMsgPackAsync(MsgPack.Hex(Wire.ColumnarMsgPackDecoderTests.Tv1), "production"))
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.DoesNotContain("libduckdb", File.ReadAllText($"/proc/{daemon.Process.Id}/maps"));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var response = await daemon.Client.PostAsync("/api/v1/query", new StringContent(
+                """{"sql":"SELECT time, host, usage FROM production.cpu ORDER BY time"}""", System.Text.Encoding.UTF8, "application/json"));
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            if (body.Contains("\"row_count\":2", StringComparison.Ordinal))
+            {
+                Assert.StartsWith("""{"success":true,"columns":["time","host","usage"],"data":[["2023-11-14T22:13:20Z","a",1.5],["2023-11-14T22:13:21Z","b",2.5]],"row_count":2,""", body);
+                break;
+            }
+            Assert.True(DateTime.UtcNow < deadline, body);
+            await Task.Delay(100);
+        }
+        Assert.Contains("libduckdb", File.ReadAllText($"/proc/{daemon.Process.Id}/maps"));
+        Assert.Contains("query threads cannot write files", daemon.Output);
+    }
+
+    [Fact]
     public void Published_binary_runs_with_no_config_file_and_embedded_defaults()
     {
         using var temp = new TempDirectory();
