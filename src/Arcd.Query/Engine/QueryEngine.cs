@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using DuckDB.NET.Data;
 
 namespace Arcd.Query.Engine;
 
@@ -13,16 +12,17 @@ public sealed class QueryEngineUnavailableException(string message, Exception? i
 /// DuckDB behind a few dedicated query threads. The first thread restricts itself (Landlock),
 /// then opens the in-memory database, so DuckDB's worker threads are born restricted too;
 /// applies and locks the sandbox settings; and starts the other query threads, each with its
-/// own connection to the same database. A query runs wholly on one of these threads, result
+/// own connection to the same database (<see cref="DuckDbDatabase"/>). A query runs wholly on one of these threads, result
 /// streaming included, because DuckDB executes on the thread that fetches.
 /// Created on the first query: arcd's start-up never loads libduckdb.
 /// </summary>
 public sealed class QueryEngine : IDisposable
 {
     private readonly QuerySettings _settings;
-    private readonly BlockingCollection<Action<DuckDBConnection>> _jobs;
+    private readonly BlockingCollection<Action<DuckDbConnection>> _jobs;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<DuckDBConnection> _connections = [];
+    private readonly List<DuckDbConnection> _connections = [];
+    private DuckDbDatabase? _database;
     private int _queued;
 
     /// <summary>"landlock" when query threads cannot write files; otherwise why not (logged at first query).</summary>
@@ -31,7 +31,7 @@ public sealed class QueryEngine : IDisposable
     public QueryEngine(QuerySettings settings)
     {
         _settings = settings;
-        _jobs = new BlockingCollection<Action<DuckDBConnection>>();
+        _jobs = new BlockingCollection<Action<DuckDbConnection>>();
         var first = new Thread(FirstThreadMain) { Name = "arcd-query-0", IsBackground = true };
         first.Start();
     }
@@ -40,7 +40,7 @@ public sealed class QueryEngine : IDisposable
     public Task Ready => _ready.Task;
 
     /// <summary>Runs <paramref name="work"/> on a query thread with its DuckDB connection.</summary>
-    public async Task<T> RunAsync<T>(Func<DuckDBConnection, T> work)
+    public async Task<T> RunAsync<T>(Func<DuckDbConnection, T> work)
     {
         await _ready.Task.ConfigureAwait(false);
         if (Interlocked.Increment(ref _queued) > _settings.MaxConcurrent + _settings.MaxQueued)
@@ -69,19 +69,18 @@ public sealed class QueryEngine : IDisposable
 
     private void FirstThreadMain()
     {
-        DuckDBConnection primary;
+        DuckDbConnection primary;
         try
         {
             WriteProtection = Landlock.ForbidWritesOnThisThread() ?? "landlock";
             var root = Path.GetFullPath(_settings.DataRoot).TrimEnd('/') + "/";
-            primary = new DuckDBConnection("Data Source=:memory:");
-            primary.Open();
+            _database = new DuckDbDatabase();
+            primary = _database.Connect();
             QuerySandbox.Apply(primary, _settings, root);
             _connections.Add(primary);
             for (var i = 1; i < _settings.MaxConcurrent; i++)
             {
-                var connection = primary.Duplicate();
-                connection.Open();
+                var connection = _database.Connect();
                 _connections.Add(connection);
                 // Started from this restricted thread, so it inherits the restriction.
                 new Thread(() => Serve(connection)) { Name = $"arcd-query-{i}", IsBackground = true }.Start();
@@ -96,7 +95,7 @@ public sealed class QueryEngine : IDisposable
         Serve(primary);
     }
 
-    private void Serve(DuckDBConnection connection)
+    private void Serve(DuckDbConnection connection)
     {
         try
         {
@@ -107,6 +106,7 @@ public sealed class QueryEngine : IDisposable
         }
     }
 
+    /// <summary>Stops taking queries; the query threads end when the queue is empty. DuckDB is left to the process exit.</summary>
     public void Dispose()
     {
         _jobs.CompleteAdding();

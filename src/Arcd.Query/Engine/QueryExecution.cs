@@ -5,7 +5,6 @@ using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Arcd.Query.Output;
 using Arcd.Query.Sql;
-using DuckDB.NET.Data;
 
 namespace Arcd.Query.Engine;
 
@@ -23,7 +22,7 @@ public static class QueryExecution
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
-    public static QueryOutcome Json(DuckDBConnection connection, QueryPlan plan, QuerySettings settings, OutputOptions options, ChunkedOutput output, CancellationToken clientGone)
+    public static QueryOutcome Json(DuckDbConnection connection, QueryPlan plan, QuerySettings settings, OutputOptions options, ChunkedOutput output, CancellationToken clientGone)
     {
         using var json = new Utf8JsonWriter(output, WriterOptions);
         json.WriteStartObject();
@@ -46,7 +45,7 @@ public static class QueryExecution
                 foreach (var field in stream.Schema.FieldsList) json.WriteStringValue(field.Name);
                 json.WriteEndArray();
                 json.WriteStartArray("data");
-                while (stream.ReadNextRecordBatchAsync().AsTask().GetAwaiter().GetResult() is { } batch)
+                while (stream.Next() is { } batch)
                 {
                     using (batch)
                     {
@@ -88,7 +87,7 @@ public static class QueryExecution
         return new QueryOutcome(rows, output.TotalBytes);
     }
 
-    public static QueryOutcome Arrow(DuckDBConnection connection, QueryPlan plan, QuerySettings settings, OutputOptions options, ChunkedOutput output, CancellationToken clientGone)
+    public static QueryOutcome Arrow(DuckDbConnection connection, QueryPlan plan, QuerySettings settings, OutputOptions options, ChunkedOutput output, CancellationToken clientGone)
     {
         long rows = 0;
         using var stream = new ChunkedOutputStream(output);
@@ -105,7 +104,7 @@ public static class QueryExecution
             {
                 using var writer = new ArrowStreamWriter(stream, results.Schema, leaveOpen: true, ipc);
                 writer.WriteStart();
-                while (results.ReadNextRecordBatchAsync().AsTask().GetAwaiter().GetResult() is { } batch)
+                while (results.Next() is { } batch)
                 {
                     using (batch)
                     {
@@ -123,14 +122,14 @@ public static class QueryExecution
     }
 
     /// <summary>The planner's estimate of the rows a statement returns (EXPLAIN), without running it.</summary>
-    public static long Estimate(DuckDBConnection connection, QueryPlan plan, QuerySettings settings, CancellationToken clientGone)
+    public static long Estimate(DuckDbConnection connection, QueryPlan plan, QuerySettings settings, CancellationToken clientGone)
     {
         if (plan.HasNoFiles) return 0;
         long estimate = 0;
         Execute(connection, "EXPLAIN (FORMAT JSON) " + plan.Sql, settings, clientGone, results =>
         {
             var text = new System.Text.StringBuilder();
-            while (results.ReadNextRecordBatchAsync().AsTask().GetAwaiter().GetResult() is { } batch)
+            while (results.Next() is { } batch)
             {
                 using (batch)
                 {
@@ -174,28 +173,14 @@ public static class QueryExecution
     }
 
     /// <summary>Runs <paramref name="sql"/> streaming, interrupting it at the timeout or when the client goes.</summary>
-    private static void Execute(DuckDBConnection connection, string sql, QuerySettings settings, CancellationToken clientGone, Action<IArrowArrayStream> consume)
+    private static void Execute(DuckDbConnection connection, string sql, QuerySettings settings, CancellationToken clientGone, Action<ArrowResult> consume)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.UseStreamingMode = true;
         var timedOut = 0;
-        void Interrupt()
-        {
-            try
-            {
-                command.Cancel();
-            }
-            catch (Exception)
-            {
-                // The command may have finished in the meantime; there is nothing left to interrupt.
-            }
-        }
-        using var timer = new Timer(_ => { Volatile.Write(ref timedOut, 1); Interrupt(); }, null, settings.Timeout, Timeout.InfiniteTimeSpan);
-        using var registration = clientGone.Register(Interrupt);
+        var timer = new Timer(_ => { Volatile.Write(ref timedOut, 1); connection.Interrupt(); }, null, settings.Timeout, Timeout.InfiniteTimeSpan);
+        var registration = clientGone.Register(connection.Interrupt);
         try
         {
-            using var results = command.ExecuteArrowStream();
+            using var results = connection.Stream(sql);
             consume(results);
         }
         catch (Exception ex) when (ex is not (QueryRejectedException or ResultTooLargeException))
@@ -204,6 +189,13 @@ public static class QueryExecution
             if (clientGone.IsCancellationRequested) throw new OperationCanceledException("the client went away", ex, clientGone);
             if (ex is OperationCanceledException) throw;
             throw QueryFailedException.From(ex);
+        }
+        finally
+        {
+            // A late interrupt would hit the connection's next query: wait out any callback in flight.
+            registration.Dispose();
+            using var timerDone = new ManualResetEvent(false);
+            if (timer.Dispose(timerDone)) timerDone.WaitOne();
         }
     }
 }

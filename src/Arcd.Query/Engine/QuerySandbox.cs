@@ -1,6 +1,5 @@
 using System.Globalization;
 using Arcd.Query.Sql;
-using DuckDB.NET.Data;
 
 namespace Arcd.Query.Engine;
 
@@ -27,13 +26,8 @@ internal static class QuerySandbox
         yield return "SET GLOBAL lock_configuration = true";
     }
 
-    public static void Apply(DuckDBConnection connection, QuerySettings settings, string dataRoot)
+    public static void Apply(DuckDbConnection connection, QuerySettings settings, string dataRoot)
     {
-        foreach (var statement in Statements(settings, dataRoot))
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = statement;
-            command.ExecuteNonQuery();
-        }
+        foreach (var statement in Statements(settings, dataRoot)) connection.Execute(statement);
     }
 }

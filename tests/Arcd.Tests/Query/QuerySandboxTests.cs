@@ -30,17 +30,18 @@ public sealed class QuerySandboxTests : IAsyncLifetime
         await _engine.Ready;
     }
 
-    private Task<object?> Scalar(string sql) => _engine.RunAsync(connection =>
+    /// <summary>The first value of the first row when it is text.</summary>
+    private Task<string?> Scalar(string sql) => _engine.RunAsync(connection =>
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
+        using var result = connection.Stream(sql);
+        using var batch = result.Next();
+        return batch is { Length: > 0 } && batch.Column(0) is Apache.Arrow.StringArray text ? text.GetString(0) : null;
     });
 
     [Fact]
     public async Task Reads_under_the_data_root_work()
     {
-        Assert.Equal(42, Convert.ToInt32(await Scalar($"SELECT v FROM read_parquet('{Root}/default/cpu/*/*/*/*/*.parquet')")));
+        Assert.Equal("42", await Scalar($"SELECT v::VARCHAR FROM read_parquet('{Root}/default/cpu/*/*/*/*/*.parquet')"));
     }
 
     [Theory]
@@ -86,7 +87,7 @@ public sealed class QuerySandboxTests : IAsyncLifetime
     public async Task Extensions_and_settings_are_locked(string sql)
     {
         await Assert.ThrowsAnyAsync<Exception>(() => Scalar(sql));
-        Assert.Equal("false", (await Scalar("SELECT current_setting('enable_external_access')::VARCHAR"))?.ToString());
+        Assert.Equal("false", await Scalar("SELECT current_setting('enable_external_access')::VARCHAR"));
     }
 
     [Fact]

@@ -242,7 +242,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger)
     }
 
     private async Task RunAsync(HttpContext context, long start, string contentType, bool arrowErrors,
-        Func<DuckDB.NET.Data.DuckDBConnection, ChunkedOutput, CancellationToken, QueryOutcome> run)
+        Func<DuckDbConnection, ChunkedOutput, CancellationToken, QueryOutcome> run)
     {
         using var output = new ChunkedOutput(new ResponseSink(context), contentType);
         try
