@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs (or removes) arcd: the binary, the default config and the service definition.
+# Installs (or removes) arcd: the binary with libduckdb beside it (under $PREFIX/lib/arcd, linked from
+# $PREFIX/bin/arcd), the default config and the service definition.
 # Linux: systemd unit + sysusers entry for the `arcd` account. macOS: launchd job.
 # DESTDIR stages everything under another root (packaging, tests); then no service is touched.
 set -euo pipefail
@@ -10,6 +11,9 @@ DESTDIR=${DESTDIR:-}
 PREFIX=${PREFIX:-/usr/local}
 BINARY=${BINARY:-artifacts/aot/arcd}
 os=$(uname -s)
+libduckdb=libduckdb.so
+[[ "$os" == Darwin ]] && libduckdb=libduckdb.dylib
+libdir="$DESTDIR$PREFIX/lib/arcd"
 
 live() { [[ -z "$DESTDIR" ]]; }
 
@@ -27,8 +31,12 @@ fi
 case "$action" in
 install)
     [[ -x "$BINARY" ]] || { echo "install: no binary at $BINARY (run make publish)" >&2; exit 1; }
-    install -d "$DESTDIR$PREFIX/bin" "$config_dir"
-    install -m 0755 "$BINARY" "$DESTDIR$PREFIX/bin/arcd"
+    [[ -f "$(dirname "$BINARY")/$libduckdb" ]] || { echo "install: no $libduckdb next to $BINARY (run make publish)" >&2; exit 1; }
+    install -d "$DESTDIR$PREFIX/bin" "$libdir" "$config_dir"
+    # The query API loads libduckdb from the binary's own directory (the link is resolved).
+    install -m 0755 "$BINARY" "$libdir/arcd"
+    install -m 0755 "$(dirname "$BINARY")/$libduckdb" "$libdir/$libduckdb"
+    ln -sfn ../lib/arcd/arcd "$DESTDIR$PREFIX/bin/arcd"
     # Never overwrite an operator's edited config.
     if [[ ! -e "$config_dir/arcd.json" ]]; then install -m 0644 packaging/arcd.json "$config_dir/arcd.json"; fi
     if [[ "$os" == Darwin ]]; then
@@ -50,6 +58,7 @@ uninstall)
     if live && [[ "$os" != Darwin && -d /run/systemd/system ]]; then systemctl disable --now arcd 2>/dev/null || true; fi
     if live && [[ "$os" == Darwin ]]; then launchctl bootout system "$unit" 2>/dev/null || true; fi
     rm -f "$DESTDIR$PREFIX/bin/arcd" "$unit" ${sysusers:+"$sysusers"}
+    rm -rf "$libdir"
     echo "removed binary and service; config in $config_dir and data in $state_dir are kept"
     ;;
 *)

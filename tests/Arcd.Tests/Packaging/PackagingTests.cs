@@ -87,6 +87,8 @@ public class PackagingTests
             Assert.True(process.ExitCode == 0, output);
         }
         Assert.True(File.Exists(Path.Combine(temp.Path, "usr/local/bin/arcd")));
+        Assert.Equal("../lib/arcd/arcd", new FileInfo(Path.Combine(temp.Path, "usr/local/bin/arcd")).LinkTarget);
+        Assert.True(File.Exists(Path.Combine(temp.Path, "usr/local/lib/arcd/libduckdb.so")));
         Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Root, "packaging", "arcd.json")), File.ReadAllText(Path.Combine(temp.Path, "etc/arcd/arcd.json")));
         Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Root, "arcd.service")), File.ReadAllText(Path.Combine(temp.Path, "etc/systemd/system/arcd.service")));
         Assert.True(File.Exists(Path.Combine(temp.Path, "usr/lib/sysusers.d/arcd.conf")));
@@ -94,5 +96,20 @@ public class PackagingTests
         // The installed config is valid for the installed binary.
         var (exitCode, output2) = Run(Path.Combine(temp.Path, "usr/local/bin/arcd"), "check-config", "--config", Path.Combine(temp.Path, "etc/arcd/arcd.json"));
         Assert.True(exitCode == 0, output2);
+
+        // Uninstall removes the binary and libduckdb, keeps the config.
+        var remove = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        remove.ArgumentList.Add(Path.Combine(RepoPaths.Root, "packaging", "install.sh"));
+        remove.ArgumentList.Add("uninstall");
+        remove.Environment["DESTDIR"] = temp.Path;
+        using (var process = Process.Start(remove)!)
+        {
+            process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            Assert.Equal(0, process.ExitCode);
+        }
+        Assert.False(Path.Exists(Path.Combine(temp.Path, "usr/local/bin/arcd")));
+        Assert.False(Directory.Exists(Path.Combine(temp.Path, "usr/local/lib/arcd")));
+        Assert.True(File.Exists(Path.Combine(temp.Path, "etc/arcd/arcd.json")));
     }
 }
