@@ -117,6 +117,30 @@ public class AuthIntegrationTests
     }
 
     [Fact]
+    public async Task Queries_and_listings_need_read_permission()
+    {
+        using var temp = new TempDirectory();
+        await using var daemon = await StartAsync(temp);
+        var reader = CreateToken(temp, "reader", "read");
+        var writer = CreateToken(temp, "writer", "write");
+        foreach (var (token, expected) in new[] { (reader, HttpStatusCode.OK), (AdminToken, HttpStatusCode.OK), (writer, HttpStatusCode.Forbidden) })
+        {
+            var query = new HttpRequestMessage(HttpMethod.Post, "/api/v1/query") { Content = new StringContent("""{"sql":"SELECT 1 AS one"}""", Encoding.UTF8, "application/json") };
+            query.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var answered = await daemon.Client.SendAsync(query);
+            Assert.Equal(expected, answered.StatusCode);
+            if (expected == HttpStatusCode.Forbidden)
+                Assert.Equal("{\"success\":false,\"error\":\"Permission denied: read required\"}", await answered.Content.ReadAsStringAsync());
+            var list = new HttpRequestMessage(HttpMethod.Get, "/api/v1/databases");
+            list.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var listed = await daemon.Client.SendAsync(list);
+            Assert.Equal(expected, listed.StatusCode);
+        }
+        using var anonymous = await daemon.Client.PostAsync("/api/v1/query", new StringContent("""{"sql":"SELECT 1"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
     public async Task Verify_endpoint_expired_tokens_and_revocation_by_cli_and_api()
     {
         using var temp = new TempDirectory();
