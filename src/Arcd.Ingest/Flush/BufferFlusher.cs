@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Arcd.Ingest.Parquet;
 using Arcd.Ingest.Shards;
 using Arcd.Ingest.Storage;
@@ -30,7 +31,12 @@ internal sealed partial class BufferFlusher
     public async Task FlushAsync(FlushJob job, CancellationToken cancellationToken)
     {
         var buffer = job.Buffer;
-        job.Order ??= TimeOrder.Compute(buffer.Time.Int64Values);
+        if (job.Order is null)
+        {
+            var sortStart = Stopwatch.GetTimestamp();
+            job.Order = TimeOrder.Compute(buffer.Time.Int64Values);
+            _counters.Stages.Add(Stage.Sort, sortStart);
+        }
         var order = job.Order;
         while (job.NextRow < order.Count)
         {
@@ -47,8 +53,20 @@ internal sealed partial class BufferFlusher
                 var log = _checkpoints.Get(first.Shard);
                 intent = () => log.Append(entry);
             }
-            await _storage.PutAsync(path, (stream, ct) => ParquetFileWriter.WriteAsync(stream, buffer, order, start, end, _parquet, ct), cancellationToken, intent)
+            // Encode is the Parquet writer (its page writes into the temp file included); store is the rest of
+            // the put: create, fsync, rename, directory fsync, and the checkpoint intent.
+            var putStart = Stopwatch.GetTimestamp();
+            long encodeTicks = 0;
+            await _storage.PutAsync(path, (stream, ct) =>
+                {
+                    var encodeStart = Stopwatch.GetTimestamp();
+                    var written = ParquetFileWriter.WriteAsync(stream, buffer, order, start, end, _parquet, ct);
+                    encodeTicks = Stopwatch.GetTimestamp() - encodeStart;
+                    return written;
+                }, cancellationToken, intent)
                 .ConfigureAwait(false);
+            _counters.Stages.AddTicks(Stage.Encode, encodeTicks);
+            _counters.Stages.AddTicks(Stage.Store, Stopwatch.GetTimestamp() - putStart - encodeTicks);
             job.NextRow = end;
             Interlocked.Add(ref _counters.RecordsWritten, end - start);
             Interlocked.Increment(ref _counters.FilesWritten);

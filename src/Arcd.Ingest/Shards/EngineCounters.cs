@@ -1,6 +1,6 @@
 namespace Arcd.Ingest.Shards;
 
-/// <summary>Plain counters updated with Interlocked; read for logs, /ready and (later) /metrics.</summary>
+/// <summary>Plain counters updated with Interlocked; read for logs, /ready and /metrics.</summary>
 public sealed class EngineCounters
 {
     public long RecordsAccepted;
@@ -16,4 +16,7 @@ public sealed class EngineCounters
 
     public volatile string? LastStorageError;
     public long WalRecordsReplayed;
+
+    /// <summary>Time spent per stage of the data path.</summary>
+    public readonly StageTimes Stages = new();
 }

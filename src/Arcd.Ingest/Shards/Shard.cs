@@ -25,6 +25,9 @@ internal sealed class WriteItem
     public (int Shard, long Lsn)? Replayed { get; init; }
 
     public long Lsn { get; set; } = -1;
+
+    /// <summary>When the request entered the shard's queue (Stopwatch timestamp), for the queue-wait stage.</summary>
+    public long EnqueuedAt { get; init; } = Stopwatch.GetTimestamp();
 }
 
 /// <summary>
@@ -118,8 +121,13 @@ internal sealed partial class Shard
         {
             if (_drained.Count > 0)
             {
+                var stages = _engine.Counters.Stages;
+                var drainedAt = Stopwatch.GetTimestamp();
+                foreach (var item in _drained) stages.AddTicks(Stage.QueueWait, drainedAt - item.EnqueuedAt);
                 LogToWal();
+                var appendStart = Stopwatch.GetTimestamp();
                 foreach (var item in _drained) Apply(item);
+                stages.Add(Stage.Append, appendStart);
                 _drained.Clear();
             }
             ForgetDurable();
@@ -149,10 +157,18 @@ internal sealed partial class Shard
         if (wal is null) return;
         try
         {
+            var stages = _engine.Counters.Stages;
+            var start = Stopwatch.GetTimestamp();
             foreach (var item in _drained)
                 if (item.Replayed is null) item.Lsn = wal.Append(item.Format, item.Precision, item.NowMicros, item.Database, item.Body!.Memory.Span);
-            if (_engine.WalMode == WalMode.Sync) wal.Sync();
-            else wal.Write();
+            wal.Write();
+            stages.Add(Stage.WalWrite, start);
+            if (_engine.WalMode == WalMode.Sync)
+            {
+                var sync = Stopwatch.GetTimestamp();
+                wal.Sync();
+                stages.Add(Stage.WalSync, sync);
+            }
             Volatile.Write(ref _walBytes, wal.BytesWritten);
             Volatile.Write(ref _walSegments, wal.SegmentCount);
         }

@@ -80,10 +80,11 @@ public static class Daemon
         var gate = new AuthGate(verifier, publicPaths);
 
         var state = new DaemonState();
+        var writeStats = new WriteStats();
         var router = new RequestRouter(gate,
             new HealthEndpoints(state, engine),
-            new MetricsEndpoint(engine, state),
-            new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default)),
+            new MetricsEndpoint(engine, state, writeStats),
+            new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default, writeStats)),
             new AuthEndpoints(gate),
             new QueryEndpoints(QuerySettingsFrom(options), loggerFactory.CreateLogger("Arcd.Query")));
         var application = new ArcdHttpApplication(router, logger, options.Server.TlsCertificatePath.Length > 0);

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace Arcd.Http.Endpoints;
 
 /// <summary><c>GET /metrics</c>: Prometheus text format 0.0.4.</summary>
-public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state)
+public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, WriteStats writes)
 {
     public Task HandleAsync(HttpContext context)
     {
@@ -29,8 +29,28 @@ public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state)
         Metric(text, "arcd_wal_bytes_total", "counter", "Bytes appended to the write-ahead log.", engine.WalBytes);
         Metric(text, "arcd_wal_segments", "gauge", "WAL segment files on disk.", engine.WalSegments);
         Metric(text, "arcd_wal_records_replayed_total", "counter", "WAL records re-applied at start.", Interlocked.Read(ref counters.WalRecordsReplayed));
+        Family(text, "arcd_stage_seconds_total", "counter", "Time spent per data-path stage (decompress, decode, queue_wait, wal_write, wal_sync, append, sort, encode, store).");
+        foreach (var stage in StageTimes.All) Sample(text, "arcd_stage_seconds_total", "stage", StageTimes.Name(stage), counters.Stages.Read(stage).Seconds);
+        Family(text, "arcd_stage_operations_total", "counter", "Operations timed per stage: requests (decompress, decode, queue_wait), shard drains (wal_write, wal_sync, append), buffers (sort), files (encode, store).");
+        foreach (var stage in StageTimes.All) Sample(text, "arcd_stage_operations_total", "stage", StageTimes.Name(stage), counters.Stages.Read(stage).Count);
+        Family(text, "arcd_write_requests_total", "counter", "Write requests by endpoint and status class.");
+        for (var e = 0; e < WriteStats.Endpoints.Length; e++)
+        {
+            Sample(text, "arcd_write_requests_total", "endpoint", WriteStats.Endpoints[e], writes.Read(e, WriteStats.Ok), "class", "2xx");
+            Sample(text, "arcd_write_requests_total", "endpoint", WriteStats.Endpoints[e], writes.Read(e, WriteStats.ClientError), "class", "4xx");
+            Sample(text, "arcd_write_requests_total", "endpoint", WriteStats.Endpoints[e], writes.Read(e, WriteStats.ServerError), "class", "5xx");
+        }
+        Family(text, "arcd_write_records_total", "counter", "Records accepted (204) by endpoint.");
+        for (var e = 0; e < WriteStats.Endpoints.Length; e++) Sample(text, "arcd_write_records_total", "endpoint", WriteStats.Endpoints[e], writes.Read(e, WriteStats.Records));
+        Family(text, "arcd_write_bytes_total", "counter", "Request body bytes received (before decompression) by endpoint.");
+        for (var e = 0; e < WriteStats.Endpoints.Length; e++) Sample(text, "arcd_write_bytes_total", "endpoint", WriteStats.Endpoints[e], writes.Read(e, WriteStats.Bytes));
+        Metric(text, "arcd_buffered_rows", "gauge", "Rows accepted and not yet in durable Parquet files.", Interlocked.Read(ref counters.RecordsAccepted) - Interlocked.Read(ref counters.RecordsWritten));
         Metric(text, "arcd_gc_allocated_bytes_total", "counter", "Bytes allocated by the process.", GC.GetTotalAllocatedBytes());
-        Metric(text, "arcd_gc_collections_total", "counter", "Generation-0 collections.", GC.CollectionCount(0));
+        Family(text, "arcd_gc_collections_total", "counter", "Garbage collections by generation.");
+        for (var generation = 0; generation <= 2; generation++) Sample(text, "arcd_gc_collections_total", "generation", generation.ToString(CultureInfo.InvariantCulture), GC.CollectionCount(generation));
+        Metric(text, "arcd_gc_pause_seconds_total", "counter", "Time the GC paused the process.", GC.GetTotalPauseDuration().TotalSeconds);
+        Metric(text, "arcd_gc_heap_bytes", "gauge", "Managed heap size after the last collection.", GC.GetGCMemoryInfo().HeapSizeBytes);
+        Metric(text, "arcd_resident_memory_bytes", "gauge", "Resident set size of the process.", Environment.WorkingSet);
         Metric(text, "arcd_lock_contention_total", "counter", "Times a thread waited on a contended lock.", Monitor.LockContentionCount);
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         context.Response.StatusCode = StatusCodes.Status200OK;
@@ -41,8 +61,20 @@ public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state)
 
     private static void Metric(StringBuilder text, string name, string type, string help, double value)
     {
+        Family(text, name, type, help);
+        text.Append(name).Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    private static void Family(StringBuilder text, string name, string type, string help)
+    {
         text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
         text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-        text.Append(name).Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    private static void Sample(StringBuilder text, string name, string label, string value, double sample, string? label2 = null, string? value2 = null)
+    {
+        text.Append(name).Append('{').Append(label).Append("=\"").Append(value).Append('"');
+        if (label2 is not null) text.Append(',').Append(label2).Append("=\"").Append(value2).Append('"');
+        text.Append("} ").Append(sample.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Arcd.Ingest.Catalog;
 using Arcd.Ingest.Columnar;
 using Arcd.Ingest.Shards;
@@ -14,9 +15,29 @@ namespace Arcd.Http.Endpoints;
 /// decode (400 with details) → column-kind catalog (400) → engine (503) → 204. Nothing is kept
 /// unless everything passes.
 /// </summary>
-public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, long maxRequestBytes, long maxDecompressedBytes, DecodeLimits limits)
+public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, long maxRequestBytes, long maxDecompressedBytes, DecodeLimits limits, WriteStats stats)
 {
     public async Task HandleAsync(HttpContext context, BodyFormat format, string database, TimePrecision precision)
+    {
+        var accounting = new Accounting();
+        try
+        {
+            await HandleCoreAsync(context, format, database, precision, accounting);
+        }
+        finally
+        {
+            stats.Record(context.Request.Path.Value ?? "", context.Response.StatusCode, accounting.Records, accounting.Bytes);
+        }
+    }
+
+    /// <summary>What one request contributed, filled in as it goes.</summary>
+    private sealed class Accounting
+    {
+        public long Records;
+        public long Bytes;
+    }
+
+    private async Task HandleCoreAsync(HttpContext context, BodyFormat format, string database, TimePrecision precision, Accounting accounting)
     {
         if (!NameRules.IsValidDatabase(database))
         {
@@ -34,6 +55,8 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
 
         // Owned here until handed to the engine (the WAL logs these decompressed bytes) or disposed.
         var body = raw!;
+        accounting.Bytes = body.Length;
+        var stages = engine.Counters.Stages;
         try
         {
             if (!BodyDecompressor.TryDetect(context.Request.Headers.ContentEncoding.ToString(), body.Memory.Span, out var encoding, out var unsupported))
@@ -43,7 +66,9 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
             }
             if (encoding != BodyEncoding.Identity)
             {
+                var decompressStart = Stopwatch.GetTimestamp();
                 var outcome = BodyDecompressor.Decompress(body.Segment, encoding, maxDecompressedBytes, out var inflated, out var problem);
+                stages.Add(Stage.Decompress, decompressStart);
                 if (outcome != BodyDecompressor.Status.Ok)
                 {
                     var code = outcome == BodyDecompressor.Status.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
@@ -56,7 +81,10 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
             }
 
             var now = TimeUnits.NowMicros();
-            if (!BodyDecoder.TryDecode(format, body.Memory, precision, now, limits, out var write, out var error))
+            var decodeStart = Stopwatch.GetTimestamp();
+            var decoded = BodyDecoder.TryDecode(format, body.Memory, precision, now, limits, out var write, out var error);
+            stages.Add(Stage.Decode, decodeStart);
+            if (!decoded)
             {
                 await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, error.Message, error.Details);
                 return;
@@ -84,6 +112,8 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
                 }
                 // The engine takes the batch list itself: detach it first so nothing here can touch it again.
                 var batches = write.Detach();
+                long rows = 0;
+                foreach (var batch in batches) rows += batch.RowCount;
                 var submitted = engine.TrySubmit(database, batches, logged, out var appended);
                 if (submitted == SubmitStatus.Accepted)
                 {
@@ -97,6 +127,7 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
                         await Unavailable(context, $"write-ahead log unavailable ({ex.Message}); nothing was stored, retry shortly");
                         return;
                     }
+                    accounting.Records = rows;
                     JsonResponse.NoContent(context);
                     return;
                 }
