@@ -6,7 +6,7 @@ AOT_DIR := artifacts/aot
 BENCH_DIR := artifacts/bench
 PREFIX ?= /usr/local
 
-.PHONY: help build test publish run install uninstall clean bench-startup
+.PHONY: help build test publish run install uninstall clean bench-startup bench-check
 
 help:
 	@echo "make run            publish the Native AOT binary and run it with embedded defaults (port 8000, auth on, ./data)"
@@ -15,6 +15,7 @@ help:
 	@echo "make publish        Native AOT binary at $(AOT_DIR)/arcd"
 	@echo "make install        install binary, config and service (systemd on Linux, launchd on macOS); DESTDIR honoured"
 	@echo "make uninstall      remove what install put in place (data is kept)"
+	@echo "make bench-check    micro benchmarks (BenchmarkDotNet, in memory); fails when one allocates over bench/allocation-budgets.json"
 	@echo "make bench-startup  median exec->/health, exec->first 204 and idle RSS over 20 starts"
 	@echo "make bench-wal      records/s and latency for Wal:Mode sync, async and off (Arc's benchmark shape)"
 	@echo "make crash-test     kill -9 the AOT daemon under load 200 times; every acknowledged row must be in Parquet once"
@@ -38,6 +39,10 @@ install: publish
 
 uninstall:
 	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" packaging/install.sh uninstall
+
+bench-check:
+	$(DOTNET) build bench/Arcd.MicroBench -c Release
+	$(DOTNET) artifacts/bin/Arcd.MicroBench/release/arcd-microbench.dll check bench/allocation-budgets.json
 
 bench-startup: publish
 	$(DOTNET) publish bench/Arcd.Bench -c Release -r $(RID) -o $(BENCH_DIR)
