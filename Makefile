@@ -16,6 +16,7 @@ help:
 	@echo "make install        install binary, config and service (systemd on Linux, launchd on macOS); DESTDIR honoured"
 	@echo "make uninstall      remove what install put in place (data is kept)"
 	@echo "make bench-check    micro benchmarks (BenchmarkDotNet, in memory); fails when one allocates over bench/allocation-budgets.json"
+	@echo "make profile        perf CPU profile of the AOT binary under load: folded stacks, SVG flame graph, top functions"
 	@echo "make bench-startup  median exec->/health, exec->first 204 and idle RSS over 20 starts"
 	@echo "make bench-wal      records/s and latency for Wal:Mode sync, async and off (Arc's benchmark shape)"
 	@echo "make crash-test     kill -9 the AOT daemon under load 200 times; every acknowledged row must be in Parquet once"
@@ -58,6 +59,10 @@ fuzz:
 .PHONY: crash-test
 crash-test: publish
 	ARCD_CRASH_KILLS=$${ARCD_CRASH_KILLS:-200} $(DOTNET) test arcd.sln --filter "FullyQualifiedName~CrashTests" --logger "console;verbosity=detailed"
+
+.PHONY: profile
+profile:
+	bench/scripts/profile.sh 20 msgpack-columnar off
 
 .PHONY: bench-wal
 bench-wal: publish
