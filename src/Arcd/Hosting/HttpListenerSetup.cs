@@ -47,7 +47,9 @@ public static class HttpListenerSetup
         else if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) options.ListenLocalhost(server.Port, Configure);
         else options.Listen(IPAddress.Parse(host), server.Port, Configure);
 
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+        var transportOptions = new SocketTransportOptions();
+        BlockMemoryPool.Use(transportOptions);
+        var transport = new SocketTransportFactory(Options.Create(transportOptions), loggerFactory);
         return new KestrelServer(Options.Create(options), transport, loggerFactory);
     }
 
