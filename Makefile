@@ -16,6 +16,7 @@ help:
 	@echo "make install        install binary, config and service (systemd on Linux, launchd on macOS); DESTDIR honoured"
 	@echo "make uninstall      remove what install put in place (data is kept)"
 	@echo "make bench-check    micro benchmarks (BenchmarkDotNet, in memory); fails when one allocates over bench/allocation-budgets.json"
+	@echo "make bench-peers    InfluxDB 1.x, VictoriaMetrics and arcd under the same line-protocol load, with ratios"
 	@echo "make profile        perf CPU profile of the AOT binary under load: folded stacks, SVG flame graph, top functions"
 	@echo "make bench-startup  median exec->/health, exec->first 204 and idle RSS over 20 starts"
 	@echo "make bench-wal      records/s and latency for Wal:Mode sync, async and off (Arc's benchmark shape)"
@@ -59,6 +60,11 @@ fuzz:
 .PHONY: crash-test
 crash-test: publish
 	ARCD_CRASH_KILLS=$${ARCD_CRASH_KILLS:-200} $(DOTNET) test arcd.sln --filter "FullyQualifiedName~CrashTests" --logger "console;verbosity=detailed"
+
+.PHONY: bench-peers
+bench-peers: publish
+	$(DOTNET) publish bench/Arcd.Bench -c Release -r $(RID) -o $(BENCH_DIR)
+	bench/scripts/peers.sh 20 16
 
 .PHONY: profile
 profile:

@@ -12,6 +12,46 @@ public static class BenchmarkShape
 {
     private static readonly string[] Measurements = ["cpu", "mem", "disk", "net"];
 
+    /// <summary>
+    /// A line-protocol body whose timestamps are rewritten for every request, so a peer that
+    /// overwrites equal (series, time) pairs or deduplicates never sees the same point twice:
+    /// line i of request g is at (<paramref name="startMillis"/> + g * rows + i) ms, 19 digits of ns.
+    /// </summary>
+    public sealed class LineProtocolTemplate
+    {
+        private readonly byte[] _body;
+        private readonly int[] _timestampOffsets;
+        private readonly long _startMillis;
+
+        public LineProtocolTemplate(int rows, int seed, long startMillis)
+        {
+            var text = Encoding.UTF8.GetString(Body("line-protocol", rows, seed));
+            var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var builder = new StringBuilder(text.Length + rows * 4);
+            _timestampOffsets = new int[lines.Length];
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var withoutTime = lines[i][..lines[i].LastIndexOf(' ')];
+                builder.Append(withoutTime).Append(' ');
+                _timestampOffsets[i] = Encoding.UTF8.GetByteCount(builder.ToString());
+                builder.Append('0', 19).Append('\n');
+            }
+            _body = Encoding.UTF8.GetBytes(builder.ToString());
+            _startMillis = startMillis;
+        }
+
+        public int Length => _body.Length;
+
+        /// <summary>Writes the body of request <paramref name="sequence"/> into <paramref name="destination"/>.</summary>
+        public void Write(byte[] destination, long sequence)
+        {
+            _body.CopyTo(destination, 0);
+            var first = _startMillis + sequence * _timestampOffsets.Length;
+            for (var i = 0; i < _timestampOffsets.Length; i++)
+                System.Buffers.Text.Utf8Formatter.TryFormat((first + i) * 1_000_000L, destination.AsSpan(_timestampOffsets[i], 19), out _, new StandardFormat('D', 19));
+        }
+    }
+
     public static byte[] Body(string mode, int rows, int seed)
     {
         var random = new Random(seed);

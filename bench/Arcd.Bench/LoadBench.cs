@@ -22,6 +22,10 @@ public static class LoadBench
                                [--compression none|gzip|zstd] [--connections 64] [--batch 1000] [--duration 30]
                                [--rate 0 (records/s, open loop; 0 = closed loop)] [--database bench] [--token T]
                                [--pid PID (server, for CPU and RSS)] [--json FILE]
+                               [--path P (default: the mode's arcd endpoint; e.g. /write?db=bench for InfluxDB 1.x peers)]
+
+        Line protocol without compression gets timestamps never sent before (1 ms apart from 48 h ago),
+        so peers that overwrite or deduplicate equal points do all the work.
         """;
 
     public static async Task<int> RunAsync(BenchArgs args)
@@ -37,14 +41,18 @@ public static class LoadBench
         var token = args.Get("token", "");
         var pid = args.GetInt("pid", 0);
         var jsonPath = args.Get("json", "");
-        args.EnsureAllUsed();
-
-        var path = mode switch
+        var defaultPath = mode switch
         {
             "msgpack-columnar" or "msgpack-row" => "/api/v1/write/msgpack",
             "line-protocol" => "/api/v1/write/line-protocol",
             _ => throw new ArgumentException($"unknown --mode {mode}"),
         };
+        var path = args.Get("path", defaultPath);
+        args.EnsureAllUsed();
+        var templates = mode == "line-protocol" && compression == "none"
+            ? Enumerable.Range(0, 8).Select(i => new BenchmarkShape.LineProtocolTemplate(batch, i, DateTimeOffset.UtcNow.AddHours(-48).ToUnixTimeMilliseconds())).ToArray()
+            : null;
+        var requestSequence = -1L;
         var bodies = Enumerable.Range(0, 200).Select(i => Compress(BenchmarkShape.Body(mode, batch, i), compression)).ToArray();
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false };
         using var client = new HttpClient(handler) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
@@ -65,6 +73,7 @@ public static class LoadBench
         {
             var mine = latencies[worker] = new List<long>(1 << 16);
             var next = worker;
+            var scratch = templates is null ? null : new byte[templates.Max(t => t.Length)];
             while (clock.Elapsed < end)
             {
                 var scheduled = rate > 0 ? interval * next : clock.Elapsed;
@@ -74,7 +83,15 @@ public static class LoadBench
                     if (wait > TimeSpan.Zero) await Task.Delay(wait);
                     next += connections;
                 }
-                using var content = new ByteArrayContent(bodies[(worker + mine.Count) % bodies.Length]);
+                ByteArrayContent content;
+                if (templates is not null)
+                {
+                    var template = templates[(worker + mine.Count) % templates.Length];
+                    template.Write(scratch!, Interlocked.Increment(ref requestSequence));
+                    content = new ByteArrayContent(scratch!, 0, template.Length);
+                }
+                else content = new ByteArrayContent(bodies[(worker + mine.Count) % bodies.Length]);
+                using var ownedContent = content;
                 content.Headers.ContentType = new MediaTypeHeaderValue(mode == "line-protocol" ? "text/plain" : "application/msgpack");
                 if (compression != "none") content.Headers.ContentEncoding.Add(compression);
                 using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
@@ -83,7 +100,7 @@ public static class LoadBench
                 try
                 {
                     using var response = await client.SendAsync(request);
-                    if (response.StatusCode == HttpStatusCode.NoContent) Interlocked.Increment(ref sent);
+                    if (response.IsSuccessStatusCode) Interlocked.Increment(ref sent);
                     else Interlocked.Increment(ref errors);
                 }
                 catch (HttpRequestException)
