@@ -35,10 +35,87 @@ internal sealed class TimeOrder : IDisposable
         if (IsSorted(times)) return new TimeOrder(sorted, null, count);
 
         var permutation = ArrayPool<int>.Shared.Rent(count);
-        for (var i = 0; i < count; i++) permutation[i] = i;
-        // Ties keep no particular order, as in Arc (PROTOCOL.md §4.3).
-        Array.Sort(sorted, permutation, 0, count);
+        var min = long.MaxValue;
+        var max = long.MinValue;
+        foreach (var t in times)
+        {
+            if (t < min) min = t;
+            if (t > max) max = t;
+        }
+        // A buffer spans seconds to hours of microseconds: a stable LSD radix sort on the offsets from
+        // the minimum needs 2-4 passes, several times faster than the comparison sort, which was the
+        // largest single hot spot of the profile (9.5% of CPU). Wide spans fall back to it.
+        var span = (ulong)(max - min);
+        if (count >= RadixThreshold && span < 1UL << 44)
+        {
+            RadixSort(times, min, span, sorted, permutation);
+        }
+        else
+        {
+            for (var i = 0; i < count; i++) permutation[i] = i;
+            // Ties keep no particular order, as in Arc (PROTOCOL.md §4.3).
+            Array.Sort(sorted, permutation, 0, count);
+        }
         return new TimeOrder(sorted, permutation, count);
+    }
+
+    private const int RadixThreshold = 256;
+    private const int DigitBits = 11;
+    private const int Buckets = 1 << DigitBits;
+
+    /// <summary>Stable LSD radix sort of (time - min) with 11-bit digits; fills sorted times and the permutation.</summary>
+    private static void RadixSort(ReadOnlySpan<long> times, long min, ulong span, long[] sortedOut, int[] permutationOut)
+    {
+        var count = times.Length;
+        var passes = Math.Max(1, (64 - System.Numerics.BitOperations.LeadingZeroCount(span) + DigitBits - 1) / DigitBits);
+        var keys = ArrayPool<ulong>.Shared.Rent(count);
+        var keysB = ArrayPool<ulong>.Shared.Rent(count);
+        var rows = ArrayPool<int>.Shared.Rent(count);
+        var rowsB = ArrayPool<int>.Shared.Rent(count);
+        var counts = ArrayPool<int>.Shared.Rent(Buckets);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                keys[i] = (ulong)(times[i] - min);
+                rows[i] = i;
+            }
+            for (var pass = 0; pass < passes; pass++)
+            {
+                var shift = pass * DigitBits;
+                Array.Clear(counts, 0, Buckets);
+                for (var i = 0; i < count; i++) counts[(int)(keys[i] >> shift) & (Buckets - 1)]++;
+                var total = 0;
+                for (var b = 0; b < Buckets; b++)
+                {
+                    var c = counts[b];
+                    counts[b] = total;
+                    total += c;
+                }
+                for (var i = 0; i < count; i++)
+                {
+                    var k = keys[i];
+                    var at = counts[(int)(k >> shift) & (Buckets - 1)]++;
+                    keysB[at] = k;
+                    rowsB[at] = rows[i];
+                }
+                (keys, keysB) = (keysB, keys);
+                (rows, rowsB) = (rowsB, rows);
+            }
+            for (var i = 0; i < count; i++)
+            {
+                sortedOut[i] = (long)keys[i] + min;
+                permutationOut[i] = rows[i];
+            }
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(keys);
+            ArrayPool<ulong>.Shared.Return(keysB);
+            ArrayPool<int>.Shared.Return(rows);
+            ArrayPool<int>.Shared.Return(rowsB);
+            ArrayPool<int>.Shared.Return(counts);
+        }
     }
 
     public void Dispose()

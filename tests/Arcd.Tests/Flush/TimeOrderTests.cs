@@ -24,4 +24,35 @@ public class TimeOrderTests
         for (var i = 0; i < times.Length; i++) Assert.Equal(sorted[i], times[order.SourceRow(i)]);
         Assert.Equal(times.Length, Enumerable.Range(0, times.Length).Select(order.SourceRow).Distinct().Count());
     }
+
+    [Theory]
+    [InlineData(1_000L)]                 // one pass
+    [InlineData(3_600_000_000L)]         // an hour of microseconds: 3 passes
+    [InlineData(1L << 43)]               // the widest span the radix sort takes
+    [InlineData(long.MaxValue)]          // the comparison sort's case
+    public void Radix_and_comparison_paths_give_a_correct_stable_order(long span)
+    {
+        var random = new Random((int)(span % 1000) + 5);
+        foreach (var count in new[] { 255, 256, 257, 5000, 100_000 })
+        {
+            var times = new long[count];
+            var origin = random.NextInt64(-1_000_000_000_000, 1_000_000_000_000);
+            for (var i = 0; i < count; i++)
+                times[i] = span == long.MaxValue ? random.NextInt64(long.MinValue, long.MaxValue) : origin + random.NextInt64(0, span + 1) / 3 * 3; // with ties
+            times[0] = span == long.MaxValue ? long.MinValue : origin; // pin the extremes
+            using var order = TimeOrder.Compute(times);
+            var seen = new bool[count];
+            for (var i = 0; i < count; i++)
+            {
+                var row = order.SourceRow(i);
+                Assert.False(seen[row]);
+                seen[row] = true;
+                Assert.Equal(times[row], order.SortedTimes[i]);
+                if (i > 0) Assert.True(order.SortedTimes[i - 1] <= order.SortedTimes[i]);
+                // The radix sort is stable: equal times keep their arrival order.
+                if (i > 0 && span != long.MaxValue && count >= 256 && order.SortedTimes[i - 1] == order.SortedTimes[i])
+                    Assert.True(order.SourceRow(i - 1) < row);
+            }
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 using Arcd.Ingest.Columnar;
@@ -310,8 +311,9 @@ public sealed class LineProtocolDecoder : IDisposable
         }
         // Floats: digits with optional sign, point and exponent. NaN and Inf are not line protocol.
         var first = token[0];
-        if ((first is >= (byte)'0' and <= (byte)'9' || first is (byte)'-' or (byte)'+' or (byte)'.')
-            && Utf8Parser.TryParse(token, out double real, out var consumed) && consumed == token.Length && double.IsFinite(real))
+        if (FastDecimal.TryParse(token, out var real)
+            || ((first is >= (byte)'0' and <= (byte)'9' || first is (byte)'-' or (byte)'+' or (byte)'.')
+                && Utf8Parser.TryParse(token, out real, out var consumed) && consumed == token.Length && double.IsFinite(real)))
         {
             _fields.Add(new PendingField(key.Offset, key.Length, FieldKind.Float64, 0, real, 0, 0));
             return true;
@@ -338,22 +340,47 @@ public sealed class LineProtocolDecoder : IDisposable
     /// </summary>
     private (int Offset, int Length) Unescape(ReadOnlySpan<byte> line, ref int i, bool stopAtComma, bool stopAtEquals)
     {
+        // Runs without a stop character or backslash are found vectorized and copied in one go
+        // (byte-by-byte copying was 16% of line-protocol ingest in the profile).
+        var stops = (stopAtComma, stopAtEquals) switch
+        {
+            (true, true) => StopsCommaEquals,
+            (true, false) => StopsComma,
+            (false, true) => StopsEquals,
+            _ => StopsSpace,
+        };
         var offset = _scratch.Length;
         while (i < line.Length)
         {
-            var c = line[i];
-            if (c == ' ' || (stopAtComma && c == ',') || (stopAtEquals && c == '=')) break;
-            if (c == '\\' && i + 1 < line.Length && line[i + 1] is (byte)',' or (byte)'=' or (byte)' ' or (byte)'\\' or (byte)'"')
+            var run = line[i..].IndexOfAny(stops);
+            if (run < 0)
+            {
+                _scratch.Write(line[i..]);
+                i = line.Length;
+                break;
+            }
+            if (run > 0)
+            {
+                _scratch.Write(line.Slice(i, run));
+                i += run;
+            }
+            if (line[i] != '\\') break; // a stop character
+            if (i + 1 < line.Length && line[i + 1] is (byte)',' or (byte)'=' or (byte)' ' or (byte)'\\' or (byte)'"')
             {
                 _scratch.WriteByte(line[i + 1]);
                 i += 2;
                 continue;
             }
-            _scratch.WriteByte(c);
+            _scratch.WriteByte((byte)'\\');
             i++;
         }
         return (offset, _scratch.Length - offset);
     }
+
+    private static readonly SearchValues<byte> StopsCommaEquals = SearchValues.Create(" ,=\\"u8);
+    private static readonly SearchValues<byte> StopsComma = SearchValues.Create(" ,\\"u8);
+    private static readonly SearchValues<byte> StopsEquals = SearchValues.Create(" =\\"u8);
+    private static readonly SearchValues<byte> StopsSpace = SearchValues.Create(" \\"u8);
 
     private bool IsTagKey(ReadOnlySpan<byte> key)
     {
