@@ -23,6 +23,10 @@ public sealed class ColumnBatch : IDisposable
     public IReadOnlyList<string> TagNames { get; set; } = [];
     public Column Time { get; }
     public IReadOnlyList<Column> Columns => _columns;
+
+    /// <summary>The same columns as a list: a foreach over it does not box an enumerator (per-row loops use this).</summary>
+    internal List<Column> ColumnList => _columns;
+
     public int RowCount => Time.Count;
 
     /// <summary>Bytes the batch holds once buffered, charged against the memory budget.</summary>

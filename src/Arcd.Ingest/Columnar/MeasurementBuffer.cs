@@ -69,7 +69,7 @@ public sealed class MeasurementBuffer : IDisposable
     public bool HasSameSchema(ColumnBatch batch)
     {
         if (batch.Columns.Count != _columns.Length || !batch.TagNames.SequenceEqual(TagNames)) return false;
-        foreach (var column in batch.Columns)
+        foreach (var column in batch.ColumnList)
         {
             if (!_columnIndex.TryGetValue(column.Name, out var index) || _columns[index].Kind != column.Kind) return false;
         }
@@ -84,7 +84,7 @@ public sealed class MeasurementBuffer : IDisposable
             LastPosition = p;
         }
         Time.AppendColumn(batch.Time);
-        foreach (var column in batch.Columns) _columns[_columnIndex[column.Name]].AppendColumn(column);
+        foreach (var column in batch.ColumnList) _columns[_columnIndex[column.Name]].AppendColumn(column);
         ReservedBytes += reservedBytes;
     }
 

@@ -31,7 +31,7 @@ public sealed class RowBatchBuilder : IDisposable
     /// <summary>Ends the current row: columns it did not set get a null.</summary>
     public void EndRow()
     {
-        foreach (var column in _batch!.Columns)
+        foreach (var column in _batch!.ColumnList)
             if (column.Count < _rows) column.AppendNull();
     }
 
