@@ -103,7 +103,48 @@ public static class MsgPackDecoder
 /// <summary>State of one decode: the output, the row builders per measurement, row counting.</summary>
 internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisposable
 {
+    private const int MaxInterned = 4096;
+    private const int MaxInternedChars = 256;
+
     private readonly Dictionary<string, RowBatchBuilder> _rows = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+    private Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _namesByChars;
+    private string[] _compactFieldNames = [];
+
+    /// <summary>The tag names of the row being read (row format), reused from row to row.</summary>
+    public HashSet<string> RowTagNames { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Scratch for tag values written as text (numbers, booleans).</summary>
+    public byte[] TextScratch { get; } = new byte[64];
+
+    /// <summary>
+    /// The key or name in <paramref name="utf8"/> as a string, made once per request: row records
+    /// repeat the same keys (m, t, fields, tag and field names) in every row.
+    /// </summary>
+    public string Intern(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > MaxInternedChars) return System.Text.Encoding.UTF8.GetString(utf8);
+        if (_names.Count == 0) _namesByChars = _names.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> chars = stackalloc char[MaxInternedChars];
+        var length = System.Text.Encoding.UTF8.GetChars(utf8, chars);
+        var text = chars[..length];
+        if (_namesByChars.TryGetValue(text, out var known)) return known;
+        var made = new string(text);
+        if (_names.Count < MaxInterned) _names.Add(made, made);
+        return made;
+    }
+
+    /// <summary><c>field_0</c>, <c>field_1</c>, … for the compact <c>f</c> array.</summary>
+    public string CompactFieldName(int index)
+    {
+        if (index >= _compactFieldNames.Length)
+        {
+            var larger = new string[Math.Max(index + 1, _compactFieldNames.Length * 2)];
+            _compactFieldNames.CopyTo(larger, 0);
+            _compactFieldNames = larger;
+        }
+        return _compactFieldNames[index] ??= "field_" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public DecodeLimits Limits { get; } = limits;
     public long NowMicros { get; } = nowMicros;

@@ -5,6 +5,24 @@ namespace Arcd.Ingest.Wire.MessagePack;
 /// <summary>Reading helpers shared by the payload readers.</summary>
 internal static class MsgPackValues
 {
+    /// <summary>A string key or name, interned for the request (no string per row for repeated keys).</summary>
+    public static string ReadName(ref MessagePackReader reader, DecodeContext context)
+    {
+        if (reader.TryReadStringSpan(out var utf8)) return context.Intern(utf8);
+        return reader.ReadString() ?? "";
+    }
+
+    /// <summary>
+    /// A string value's UTF-8 bytes without copying them when they are contiguous (they are, for a
+    /// request body). The span points into the body, which outlives the decode, not into the reader.
+    /// </summary>
+    public static ReadOnlySpan<byte> ReadUtf8(scoped ref MessagePackReader reader)
+    {
+        if (reader.TryReadStringSpan(out var utf8))
+            return System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(utf8), utf8.Length);
+        return System.Buffers.BuffersExtensions.ToArray(reader.ReadStringSequence() ?? default);
+    }
+
     /// <summary>Reads any integer encoding; uint64 above int64's range sets <paramref name="overflow"/>.</summary>
     public static long ReadInteger(ref MessagePackReader reader, out bool overflow)
     {

@@ -26,7 +26,7 @@ internal static class PayloadReader
                 failure = new(RejectReason.Malformed, $"payload map key at byte {reader.Consumed} is {MsgPackValues.Describe(reader.NextMessagePackType)}, expected a string");
                 return false;
             }
-            var key = reader.ReadString();
+            var key = MsgPackValues.ReadName(ref reader, context);
             var type = reader.NextMessagePackType;
             switch (key)
             {
@@ -66,7 +66,7 @@ internal static class PayloadReader
             failure = new(RejectReason.MissingMeasurement, "missing required field 'm' (measurement)");
             return false;
         }
-        if (!TryReadMeasurement(ref m, out var measurement, out failure)) return false;
+        if (!TryReadMeasurement(ref m, context, out var measurement, out failure)) return false;
 
         if (hasColumns)
         {
@@ -126,12 +126,12 @@ internal static class PayloadReader
         return details is null;
     }
 
-    private static bool TryReadMeasurement(ref MessagePackReader reader, out string measurement, out PayloadFailure failure)
+    private static bool TryReadMeasurement(ref MessagePackReader reader, DecodeContext context, out string measurement, out PayloadFailure failure)
     {
         switch (reader.NextMessagePackType)
         {
             case MessagePackType.String:
-                measurement = reader.ReadString() ?? "";
+                measurement = MsgPackValues.ReadName(ref reader, context);
                 break;
             case MessagePackType.Integer:
                 measurement = "measurement_" + MsgPackValues.ReadInteger(ref reader, out _);

@@ -32,13 +32,14 @@ internal static class RowPayload
             }
         }
 
-        byte[]? host = null;
+        ReadOnlySpan<byte> host = default;
+        var hasHost = false;
         if (hasH)
         {
             switch (h.NextMessagePackType)
             {
-                case MessagePackType.String: host = Encoding.UTF8.GetBytes(h.ReadString() ?? ""); break;
-                case MessagePackType.Integer: host = Encoding.UTF8.GetBytes("host_" + MsgPackValues.ReadInteger(ref h, out _).ToString(CultureInfo.InvariantCulture)); break;
+                case MessagePackType.String: host = MsgPackValues.ReadUtf8(ref h); hasHost = true; break;
+                case MessagePackType.Integer: host = Encoding.UTF8.GetBytes("host_" + MsgPackValues.ReadInteger(ref h, out _).ToString(CultureInfo.InvariantCulture)); hasHost = true; break;
                 case MessagePackType.Nil: break;
                 default: return Fail(out failure, RejectReason.UnsupportedValueType, $"invalid host type: {MsgPackValues.Describe(h.NextMessagePackType)}", "h");
             }
@@ -46,7 +47,7 @@ internal static class RowPayload
 
         var builder = context.RowsFor(measurement);
         builder.BeginRow(time);
-        if (TryReadRecord(builder, context.Limits, host, hasTags, ref tags, hasFields, ref fields, ref compact, out failure))
+        if (TryReadRecord(builder, context, hasHost, host, hasTags, ref tags, hasFields, ref fields, ref compact, out failure))
         {
             builder.EndRow();
             return true;
@@ -55,10 +56,12 @@ internal static class RowPayload
         return false;
     }
 
-    private static bool TryReadRecord(RowBatchBuilder builder, DecodeLimits limits, byte[]? host,
+    private static bool TryReadRecord(RowBatchBuilder builder, DecodeContext context, bool hasHost, ReadOnlySpan<byte> host,
         bool hasTags, ref MessagePackReader tags, bool hasFields, ref MessagePackReader fields, ref MessagePackReader compact, out PayloadFailure failure)
     {
-        var tagNames = new HashSet<string>(StringComparer.Ordinal);
+        var limits = context.Limits;
+        var tagNames = context.RowTagNames;
+        tagNames.Clear();
         if (hasTags)
         {
             var count = tags.ReadMapHeader();
@@ -66,17 +69,17 @@ internal static class RowPayload
             {
                 if (tags.NextMessagePackType != MessagePackType.String)
                     return Fail(out failure, RejectReason.InvalidColumnName, $"tag key is {MsgPackValues.Describe(tags.NextMessagePackType)}, expected a string", "tags");
-                var name = tags.ReadString() ?? "";
-                if (!TryReadTagValue(ref tags, limits, out var value, out var problem))
+                var name = MsgPackValues.ReadName(ref tags, context);
+                if (!TryReadTagValue(ref tags, context, out var isNil, out var value, out var problem))
                     return Fail(out failure, RejectReason.UnsupportedValueType, $"tag '{name}': {problem}", name);
-                if (value is null || (name == "host" && host is not null)) continue; // nil tags are absent; h wins over tags.host
+                if (isNil || (name == "host" && hasHost)) continue; // nil tags are absent; h wins over tags.host
                 if (builder.SetTag(name, value) is { } error) return Fail(out failure, RejectReason.MixedTypes, error, name);
                 tagNames.Add(name);
             }
         }
-        if (host is not null || !tagNames.Contains("host"))
+        if (hasHost || !tagNames.Contains("host"))
         {
-            if (builder.SetTag("host", host ?? Unknown) is { } error) return Fail(out failure, RejectReason.MixedTypes, error, "host");
+            if (builder.SetTag("host", hasHost ? host : Unknown) is { } error) return Fail(out failure, RejectReason.MixedTypes, error, "host");
             tagNames.Add("host");
         }
 
@@ -88,7 +91,7 @@ internal static class RowPayload
             {
                 if (fields.NextMessagePackType != MessagePackType.String)
                     return Fail(out failure, RejectReason.InvalidColumnName, $"field key is {MsgPackValues.Describe(fields.NextMessagePackType)}, expected a string", "fields");
-                var name = fields.ReadString() ?? "";
+                var name = MsgPackValues.ReadName(ref fields, context);
                 if (tagNames.Contains(name)) name += "_value";
                 if (!TrySetField(builder, name, ref fields, limits, ref fieldCount, out failure)) return false;
             }
@@ -98,7 +101,7 @@ internal static class RowPayload
             var count = compact.ReadArrayHeader();
             for (var i = 0; i < count; i++)
             {
-                var name = "field_" + i.ToString(CultureInfo.InvariantCulture);
+                var name = context.CompactFieldName(i);
                 if (tagNames.Contains(name)) name += "_value";
                 if (!TrySetField(builder, name, ref compact, limits, ref fieldCount, out failure)) return false;
             }
@@ -130,7 +133,8 @@ internal static class RowPayload
                 error = builder.SetBoolean(name, reader.ReadBoolean());
                 break;
             case MessagePackType.String:
-                if (!TryReadUtf8(ref reader, limits, out var bytes)) return Fail(out failure, RejectReason.LimitExceeded, $"field '{name}' is longer than {limits.MaxStringBytes} bytes", name);
+                var bytes = MsgPackValues.ReadUtf8(ref reader);
+                if (bytes.Length > limits.MaxStringBytes) return Fail(out failure, RejectReason.LimitExceeded, $"field '{name}' is longer than {limits.MaxStringBytes} bytes", name);
                 error = builder.SetString(name, bytes);
                 break;
             default:
@@ -143,40 +147,37 @@ internal static class RowPayload
     }
 
     /// <summary>Tag values are strings; numbers and booleans are written as text, as Arc stringifies them.</summary>
-    private static bool TryReadTagValue(ref MessagePackReader reader, DecodeLimits limits, out byte[]? value, out string? problem)
+    private static bool TryReadTagValue(ref MessagePackReader reader, DecodeContext context, out bool isNil, out ReadOnlySpan<byte> value, out string? problem)
     {
         problem = null;
-        value = null;
+        value = default;
+        isNil = false;
         switch (reader.NextMessagePackType)
         {
-            case MessagePackType.Nil: reader.ReadNil(); return true;
-            case MessagePackType.String:
-                if (!TryReadUtf8(ref reader, limits, out value))
-                {
-                    problem = $"longer than {limits.MaxStringBytes} bytes";
-                    return false;
-                }
+            case MessagePackType.Nil:
+                reader.ReadNil();
+                isNil = true;
                 return true;
+            case MessagePackType.String:
+                value = MsgPackValues.ReadUtf8(ref reader);
+                if (value.Length <= context.Limits.MaxStringBytes) return true;
+                problem = $"longer than {context.Limits.MaxStringBytes} bytes";
+                return false;
             case MessagePackType.Integer:
-                value = Encoding.UTF8.GetBytes(MsgPackValues.ReadInteger(ref reader, out _).ToString(CultureInfo.InvariantCulture));
+                MsgPackValues.ReadInteger(ref reader, out _).TryFormat(context.TextScratch, out var written, default, CultureInfo.InvariantCulture);
+                value = context.TextScratch.AsSpan(0, written);
                 return true;
             case MessagePackType.Float:
-                value = Encoding.UTF8.GetBytes(reader.ReadDouble().ToString("R", CultureInfo.InvariantCulture));
+                reader.ReadDouble().TryFormat(context.TextScratch, out written, "R", CultureInfo.InvariantCulture);
+                value = context.TextScratch.AsSpan(0, written);
                 return true;
             case MessagePackType.Boolean:
-                value = reader.ReadBoolean() ? "true"u8.ToArray() : "false"u8.ToArray();
+                value = reader.ReadBoolean() ? "true"u8 : "false"u8;
                 return true;
             default:
                 problem = $"unsupported tag value type {MsgPackValues.Describe(reader.NextMessagePackType)}";
                 return false;
         }
-    }
-
-    private static bool TryReadUtf8(ref MessagePackReader reader, DecodeLimits limits, out byte[] value)
-    {
-        var sequence = reader.ReadStringSequence() ?? default;
-        value = sequence.Length <= limits.MaxStringBytes ? sequence.ToArray() : [];
-        return sequence.Length <= limits.MaxStringBytes;
     }
 
     private static bool Fail(out PayloadFailure failure, RejectReason reason, string message, string? column = null)
