@@ -12,6 +12,12 @@ public sealed class IngestOptions
     /// <summary>Shard threads; 0 means one per processor.</summary>
     public int Shards { get; set; }
 
+    /// <summary>
+    /// Pin shard thread N to CPU N modulo the processor count (Linux). Off by default: measured on 2
+    /// cores it did not help (see README, Measured); it may on larger machines with the client elsewhere.
+    /// </summary>
+    public bool PinShardThreads { get; set; }
+
     /// <summary>Flush threads (sort, encode, write); 0 means half the processors, at least one.</summary>
     public int FlushWorkers { get; set; }
 

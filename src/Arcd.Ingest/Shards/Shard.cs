@@ -117,6 +117,12 @@ internal sealed partial class Shard
 
     private void Run()
     {
+        if (_options.PinShardThreads)
+        {
+            var cpu = _index % Environment.ProcessorCount;
+            if (CpuAffinity.PinCurrentThread(cpu) is { } problem) LogPinFailed(_logger, _index, problem);
+            else LogPinned(_logger, _index, cpu);
+        }
         while (_queue.WaitAndDrain(_drained, TimeUntilNextWake()))
         {
             if (_drained.Count > 0)
@@ -339,6 +345,12 @@ internal sealed partial class Shard
         LogSealed(_logger, buffer.Database, buffer.Measurement, buffer.RowCount, trigger);
         _engine.FlushQueue.Enqueue(buffer);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "shard {Shard} pinned to CPU {Cpu}")]
+    private static partial void LogPinned(ILogger logger, int shard, int cpu);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "shard {Shard} not pinned: {Reason}")]
+    private static partial void LogPinFailed(ILogger logger, int shard, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "sealed {Database}/{Measurement}: {Rows} rows ({Trigger})")]
     private static partial void LogSealed(ILogger logger, string database, string measurement, int rows, string trigger);

@@ -47,6 +47,7 @@ public static class ConfigPrinter
         json.WriteNumber("MemoryBudgetBytes", o.Ingest.MemoryBudgetBytes);
         json.WriteNumber("MaxColumnsPerMeasurement", o.Ingest.MaxColumnsPerMeasurement);
         json.WriteNumber("MaxCatalogColumns", o.Ingest.MaxCatalogColumns);
+        json.WriteBoolean("PinShardThreads", o.Ingest.PinShardThreads);
         json.WriteEndObject();
         json.WriteStartObject("Auth");
         json.WriteBoolean("Enabled", o.Auth.Enabled);
