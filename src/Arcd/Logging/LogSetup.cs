@@ -1,12 +1,16 @@
+using System.Diagnostics.CodeAnalysis;
 using Arcd.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 
 namespace Arcd.Logging;
 
 /// <summary>
 /// Console logging to stderr (stdout stays for command output): JSON lines when stderr is not a
 /// terminal, which is what journald and log shippers want, simple text on a terminal.
+/// The factory is put together by hand: <c>LoggerFactory.Create</c> builds a dependency-injection
+/// container first, which cost 3.4 ms of a ~19 ms start.
 /// </summary>
 public static class LogSetup
 {
@@ -19,29 +23,20 @@ public static class LogSetup
             "text" => false,
             _ => Console.IsErrorRedirected,
         };
-        return LoggerFactory.Create(builder =>
-        {
-            builder.SetMinimumLevel(level);
-            // Kestrel's per-connection chatter is noise at Information.
-            builder.AddFilter("Microsoft", LogLevel.Warning);
-            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            if (json)
-            {
-                builder.AddJsonConsole(o =>
-                {
-                    o.UseUtcTimestamp = true;
-                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-                });
-            }
-            else
-            {
-                builder.AddSimpleConsole(o =>
-                {
-                    o.SingleLine = true;
-                    o.UseUtcTimestamp = true;
-                    o.TimestampFormat = "HH:mm:ss.fff ";
-                });
-            }
-        });
+        ConsoleFormatter formatter = json ? new JsonLineFormatter() : new TextLineFormatter();
+        var console = new ConsoleLoggerOptions { LogToStandardErrorThreshold = LogLevel.Trace, FormatterName = formatter.Name };
+        var provider = new ConsoleLoggerProvider(new FixedOptions<ConsoleLoggerOptions>(console), [formatter]);
+        var filters = new LoggerFilterOptions { MinLevel = level };
+        // Kestrel's per-connection chatter is noise at Information.
+        filters.Rules.Add(new LoggerFilterRule(null, "Microsoft", LogLevel.Warning, null));
+        return new LoggerFactory([provider], new FixedOptions<LoggerFilterOptions>(filters));
+    }
+
+    /// <summary>Options that never change (the configuration is read once at start).</summary>
+    private sealed class FixedOptions<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(T value) : IOptionsMonitor<T>
+    {
+        public T CurrentValue => value;
+        public T Get(string? name) => value;
+        public IDisposable? OnChange(Action<T, string?> listener) => null;
     }
 }

@@ -35,6 +35,7 @@ public class AotBinaryTests
         Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(RepoPaths.AotBinary)!, "libduckdb.so")), "libduckdb.so is not next to the binary");
         using var temp = new TempDirectory();
         await using var daemon = await DaemonProcess.StartAsync(temp.Path, ["--Ingest:MaxBufferAge=00:00:00.2"], aot: true);
+        await daemon.WaitReadyAsync(); // writes get 503 until the (empty) WAL replay is done
         using (var response = await daemon.PostMsgPackAsync(MsgPack.Hex(Wire.ColumnarMsgPackDecoderTests.Tv1), "production"))
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.DoesNotContain("libduckdb", File.ReadAllText($"/proc/{daemon.Process.Id}/maps"));
