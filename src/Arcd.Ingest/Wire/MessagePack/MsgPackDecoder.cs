@@ -107,15 +107,18 @@ internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisp
     private const int MaxInternedChars = 256;
 
     private readonly Dictionary<string, RowBatchBuilder> _rows = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+    // Made on the first name interned (row records); columnar requests never need it.
+    private Dictionary<string, string>? _names;
     private Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _namesByChars;
     private string[] _compactFieldNames = [];
 
     /// <summary>The tag names of the row being read (row format), reused from row to row.</summary>
-    public HashSet<string> RowTagNames { get; } = new(StringComparer.Ordinal);
+    public HashSet<string> RowTagNames => _rowTagNames ??= new HashSet<string>(StringComparer.Ordinal);
+    private HashSet<string>? _rowTagNames;
 
     /// <summary>Scratch for tag values written as text (numbers, booleans).</summary>
-    public byte[] TextScratch { get; } = new byte[64];
+    public byte[] TextScratch => _textScratch ??= new byte[64];
+    private byte[]? _textScratch;
 
     /// <summary>
     /// The key or name in <paramref name="utf8"/> as a string, made once per request: row records
@@ -124,7 +127,11 @@ internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisp
     public string Intern(ReadOnlySpan<byte> utf8)
     {
         if (utf8.Length > MaxInternedChars) return System.Text.Encoding.UTF8.GetString(utf8);
-        if (_names.Count == 0) _namesByChars = _names.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (_names is null)
+        {
+            _names = new Dictionary<string, string>(StringComparer.Ordinal);
+            _namesByChars = _names.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
         Span<char> chars = stackalloc char[MaxInternedChars];
         var length = System.Text.Encoding.UTF8.GetChars(utf8, chars);
         var text = chars[..length];

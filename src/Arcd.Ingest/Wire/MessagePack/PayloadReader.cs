@@ -17,6 +17,7 @@ internal static class PayloadReader
     {
         MessagePackReader m = default, columns = default, batch = default, fields = default, compact = default, tags = default, t = default, h = default;
         bool hasM = false, hasColumns = false, hasBatch = false, hasFields = false, hasCompact = false, hasTags = false, hasT = false, hasH = false;
+        var columnsLast = false;
 
         var entries = reader.ReadMapHeader();
         for (var i = 0; i < entries; i++)
@@ -26,7 +27,7 @@ internal static class PayloadReader
                 failure = new(RejectReason.Malformed, $"payload map key at byte {reader.Consumed} is {MsgPackValues.Describe(reader.NextMessagePackType)}, expected a string");
                 return false;
             }
-            var key = MsgPackValues.ReadName(ref reader, context);
+            var key = ReadKey(ref reader);
             var type = reader.NextMessagePackType;
             switch (key)
             {
@@ -38,6 +39,13 @@ internal static class PayloadReader
                 case "tags" when type == MessagePackType.Map: tags = reader; hasTags = true; break;
                 case "t": t = reader; hasT = true; break;
                 case "h": h = reader; hasH = true; break;
+            }
+            if (hasColumns && !hasBatch && i == entries - 1 && key == "columns")
+            {
+                // Arc's shape ends with the columns: reading them is the walk to the end of the map,
+                // so they are not skipped first (that double walk was 12% of columnar ingest CPU).
+                columnsLast = true;
+                break;
             }
             if (!MsgPackValues.TrySkip(ref reader, context.Limits.MaxNestingDepth))
             {
@@ -71,6 +79,7 @@ internal static class PayloadReader
         if (hasColumns)
         {
             if (!ColumnarPayload.TryRead(ref columns, measurement, context, out var decoded, out failure)) return false;
+            if (columnsLast) reader = columns;
             context.Output.Add(decoded!);
             if (!context.TryCount(decoded!.RowCount, out var limit)) return Fail(out failure, RejectReason.LimitExceeded, limit!);
             return Ok(out failure);
@@ -83,6 +92,17 @@ internal static class PayloadReader
         if (!RowPayload.TryRead(measurement, context, hasT, ref t, hasH, ref h, hasTags, ref tags, hasFields, ref fields, ref compact, out failure)) return false;
         if (!context.TryCount(1, out var rowLimit)) return Fail(out failure, RejectReason.LimitExceeded, rowLimit!);
         return Ok(out failure);
+    }
+
+    private static readonly string[] KnownKeys = ["m", "columns", "batch", "fields", "f", "tags", "t", "h"];
+
+    /// <summary>A payload map key: one of the known keys without allocating, else the key's text.</summary>
+    private static string ReadKey(ref MessagePackReader reader)
+    {
+        if (!reader.TryReadStringSpan(out var utf8)) return reader.ReadString() ?? "";
+        foreach (var known in KnownKeys)
+            if (utf8.Length == known.Length && System.Text.Ascii.Equals(utf8, known)) return known;
+        return System.Text.Encoding.UTF8.GetString(utf8);
     }
 
     /// <summary>Array of payload maps (top level or inside "batch"): every element is decoded; failures are collected.</summary>
