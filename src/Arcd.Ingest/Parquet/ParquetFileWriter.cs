@@ -79,6 +79,12 @@ internal static class ParquetFileWriter
 
     private static int FillLevels(Column column, TimeOrder order, int start, int rows, int[] levels)
     {
+        if (column.NullCount == 0)
+        {
+            // The common case: no nulls, every level is 1 (vectorized fill, no per-row validity lookup).
+            levels.AsSpan(0, rows).Fill(1);
+            return 0;
+        }
         var nulls = 0;
         for (var i = 0; i < rows; i++)
         {
@@ -102,7 +108,7 @@ internal static class ParquetFileWriter
 
     private static ChunkInfo WriteInt64(ChunkWriter writer, Column column, TimeOrder order, int start, int rows, int[] levels, int nulls)
     {
-        var body = BeginOptionalPage(writer, levels, rows);
+        var body = BeginOptionalPage(writer, levels, rows, nulls);
         var values = column.Int64Values;
         long min = long.MaxValue, max = long.MinValue;
         for (var i = 0; i < rows; i++)
@@ -121,19 +127,37 @@ internal static class ParquetFileWriter
 
     private static ChunkInfo WriteDouble(ChunkWriter writer, Column column, TimeOrder order, int start, int rows, int[] levels, int nulls)
     {
-        var body = BeginOptionalPage(writer, levels, rows);
+        var body = BeginOptionalPage(writer, levels, rows, nulls);
         var values = column.Float64Values;
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         var ordered = 0;
-        for (var i = 0; i < rows; i++)
+        if (nulls == 0 && BitConverter.IsLittleEndian)
         {
-            if (levels[i] == 0) continue;
-            var value = values[order.SourceRow(start + i)];
-            body.WriteDoubleLittleEndian(value);
-            if (double.IsNaN(value)) continue; // NaN has no place in min/max (parquet.thrift ColumnOrder notes)
-            ordered++;
-            if (value < min) min = value;
-            if (value > max) max = value;
+            // No nulls: gather straight into the page (no per-value capacity check), then one pass for min/max.
+            var page = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(body.GetSpan(rows * sizeof(double))[..(rows * sizeof(double))]);
+            if (order.IsIdentity) values.Slice(start, rows).CopyTo(page);
+            else for (var i = 0; i < rows; i++) page[i] = values[order.SourceRow(start + i)];
+            body.Advance(rows * sizeof(double));
+            foreach (var value in page)
+            {
+                if (double.IsNaN(value)) continue; // NaN has no place in min/max (parquet.thrift ColumnOrder notes)
+                ordered++;
+                if (value < min) min = value;
+                if (value > max) max = value;
+            }
+        }
+        else
+        {
+            for (var i = 0; i < rows; i++)
+            {
+                if (levels[i] == 0) continue;
+                var value = values[order.SourceRow(start + i)];
+                body.WriteDoubleLittleEndian(value);
+                if (double.IsNaN(value)) continue;
+                ordered++;
+                if (value < min) min = value;
+                if (value > max) max = value;
+            }
         }
         var (offset, compressed, uncompressed) = writer.WritePage(PageData, rows, EncodingPlain);
         // Zero is written as -0.0 for min and +0.0 for max so either sign compares inside the range.
@@ -145,7 +169,7 @@ internal static class ParquetFileWriter
 
     private static ChunkInfo WriteBoolean(ChunkWriter writer, Column column, TimeOrder order, int start, int rows, int[] levels, int nulls)
     {
-        var body = BeginOptionalPage(writer, levels, rows);
+        var body = BeginOptionalPage(writer, levels, rows, nulls);
         var values = column.BooleanValues;
         var defined = rows - nulls;
         var packed = body.GetSpan((defined + 7) / 8);
@@ -180,7 +204,7 @@ internal static class ParquetFileWriter
             if (dictionary.Count == 0)
             {
                 // Every value is null: a data page of levels alone, no dictionary.
-                BeginOptionalPage(writer, levels, rows);
+                BeginOptionalPage(writer, levels, rows, nulls);
                 var (off, comp, uncomp) = writer.WritePage(PageData, rows, EncodingPlain);
                 return new ChunkInfo(column.Name, TypeByteArray, [EncodingPlain, EncodingRle], off, null, off, comp, uncomp, nulls, null, null);
             }
@@ -199,7 +223,7 @@ internal static class ParquetFileWriter
             }
             var (dictionaryOffset, dictionaryCompressed, dictionaryUncompressed) = writer.WritePage(PageDictionary, dictionary.Count, EncodingPlain);
 
-            body = BeginOptionalPage(writer, levels, rows);
+            body = BeginOptionalPage(writer, levels, rows, nulls);
             var bitWidth = Math.Max(1, RleBitPackedHybrid.BitWidth(dictionary.Count - 1));
             body.WriteByte((byte)bitWidth);
             RleBitPackedHybrid.Encode(indices.AsSpan(0, defined), bitWidth, body);
@@ -218,12 +242,20 @@ internal static class ParquetFileWriter
     }
 
     /// <summary>Starts an OPTIONAL column's page: a 4-byte length, then the RLE definition levels.</summary>
-    private static PooledBuffer BeginOptionalPage(ChunkWriter writer, int[] levels, int rows)
+    private static PooledBuffer BeginOptionalPage(ChunkWriter writer, int[] levels, int rows, int nulls)
     {
         var body = writer.Body;
         body.Clear();
         body.WriteInt32LittleEndian(0);
-        RleBitPackedHybrid.Encode(levels.AsSpan(0, rows), 1, body);
+        if (nulls == 0 && rows > 0)
+        {
+            // All defined: one RLE run of 1s (header = run length << 1, then the value in one byte).
+            RleBitPackedHybrid.WriteRun(rows, 1, body);
+        }
+        else
+        {
+            RleBitPackedHybrid.Encode(levels.AsSpan(0, rows), 1, body);
+        }
         body.PatchInt32LittleEndian(0, body.Length - 4);
         return body;
     }

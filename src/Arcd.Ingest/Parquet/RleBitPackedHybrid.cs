@@ -9,6 +9,13 @@ internal static class RleBitPackedHybrid
 {
     public static int BitWidth(int maxValue) => maxValue == 0 ? 0 : 32 - int.LeadingZeroCount(maxValue);
 
+    /// <summary>One RLE run: <paramref name="count"/> copies of <paramref name="value"/>.</summary>
+    public static void WriteRun(int count, int value, PooledBuffer output, int bitWidth = 1)
+    {
+        output.WriteUnsignedVarInt((ulong)count << 1);
+        for (var b = 0; b < (bitWidth + 7) / 8; b++) output.WriteByte((byte)(value >> (8 * b)));
+    }
+
     public static void Encode(ReadOnlySpan<int> values, int bitWidth, PooledBuffer output)
     {
         if (values.IsEmpty) return;
