@@ -3,8 +3,13 @@ namespace Arcd.Ingest;
 /// <summary>The <c>Ingest</c> configuration section (key names are part of the user interface).</summary>
 public sealed class IngestOptions
 {
-    /// <summary>Seal a measurement buffer when it holds this many rows.</summary>
-    public int MaxBufferRows { get; set; } = 1_000_000;
+    /// <summary>
+    /// Seal a measurement buffer when it holds this many rows. Measured on 2 cores (msgpack columnar,
+    /// WAL off, closed loop): 250k rows gives the same throughput as 1M (8.5-9.7M vs 9.2M rec/s) at
+    /// 225-243 MiB peak RSS instead of 647 MiB and 13.5 instead of 16 bytes allocated per record; files
+    /// hold 250k rows (about 1.5-2.5 MB) instead of 1M.
+    /// </summary>
+    public int MaxBufferRows { get; set; } = 250_000;
 
     /// <summary>Seal a buffer this long after its first row arrived.</summary>
     public TimeSpan MaxBufferAge { get; set; } = TimeSpan.FromSeconds(5);

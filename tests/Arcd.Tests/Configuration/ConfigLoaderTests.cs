@@ -26,7 +26,7 @@ public class ConfigLoaderTests
         Assert.Equal("sync", o.Wal.Mode);
         Assert.Equal(64L << 20, o.Wal.SegmentBytes);
         Assert.Equal("./data/wal", o.Wal.Dir);
-        Assert.Equal(1_000_000, o.Ingest.MaxBufferRows);
+        Assert.Equal(250_000, o.Ingest.MaxBufferRows);
         Assert.Equal(TimeSpan.FromSeconds(5), o.Ingest.MaxBufferAge);
         Assert.True(o.Auth.Enabled);
         Assert.Equal("/health,/ready,/metrics", o.Auth.PublicPaths);
