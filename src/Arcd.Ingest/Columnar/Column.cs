@@ -23,6 +23,15 @@ public sealed class Column : IDisposable
     private int _stringByteCount;
     private ulong[]? _validity;
 
+    // Interned strings: each value's code in the column's dictionary, -1 for null. Dropped for good
+    // when the column passes MaxInternedValues distinct values (ids, messages), which then take
+    // the plain path.
+    private StringDictionary? _interned;
+    private int[]? _codes;
+
+    /// <summary>Distinct values a string column interns before it stops (a cardinality cap on its memory).</summary>
+    public const int MaxInternedValues = 65_536;
+
     public Column(string name, ColumnKind kind, int initialCapacity = MinCapacity)
     {
         Name = name;
@@ -45,6 +54,16 @@ public sealed class Column : IDisposable
     public ReadOnlySpan<long> Int64Values => _int64.AsSpan(0, Count);
     public ReadOnlySpan<double> Float64Values => _float64.AsSpan(0, Count);
     public ReadOnlySpan<bool> BooleanValues => _bool.AsSpan(0, Count);
+
+    /// <summary>True while this string column carries dictionary codes for its rows.</summary>
+    internal bool HasCodes => _codes is not null;
+
+    /// <summary>Per row: the code of its value in <see cref="InternedValue"/>, or -1 for null.</summary>
+    internal ReadOnlySpan<int> Codes => _codes.AsSpan(0, Count);
+
+    internal int InternedCount => _interned?.Count ?? 0;
+
+    internal ReadOnlySpan<byte> InternedValue(int code) => _interned![code];
 
     public bool IsValid(int row) => _validity is null || (_validity[row >> 6] & (1UL << row)) != 0;
 
@@ -82,6 +101,27 @@ public sealed class Column : IDisposable
         utf8.CopyTo(_stringBytes.AsSpan(_stringByteCount));
         _stringByteCount += utf8.Length;
         _stringEnds![Count++] = _stringByteCount;
+        if (_codes is not null) Intern(Count - 1, utf8);
+    }
+
+    private void Intern(int row, ReadOnlySpan<byte> utf8)
+    {
+        var code = _interned!.GetOrAdd(utf8);
+        // Interning pays when values repeat (tags); a column that is still mostly new values after
+        // its first rows (ids, Arc's benchmark with a random host per row) stops, and costs nothing more.
+        if (_interned.Count > MaxInternedValues || (row == ProbeRows - 1 && _interned.Count > ProbeRows / 4)) StopInterning();
+        else _codes![row] = code;
+    }
+
+    /// <summary>Rows after which a column whose distinct values exceed a quarter of them stops interning.</summary>
+    public const int ProbeRows = 256;
+
+    private void StopInterning()
+    {
+        _interned?.Dispose();
+        _interned = null;
+        if (_codes is not null) ArrayPool<int>.Shared.Return(_codes);
+        _codes = null;
     }
 
     public void AppendNull() => AppendNulls(1);
@@ -100,7 +140,10 @@ public sealed class Column : IDisposable
                 case ColumnKind.Int64: _int64![row] = 0; break;
                 case ColumnKind.Float64: _float64![row] = 0; break;
                 case ColumnKind.Boolean: _bool![row] = false; break;
-                case ColumnKind.String: _stringEnds![row] = _stringByteCount; break;
+                case ColumnKind.String:
+                    _stringEnds![row] = _stringByteCount;
+                    if (_codes is not null) _codes[row] = -1;
+                    break;
             }
         }
         Count = newCount;
@@ -145,6 +188,7 @@ public sealed class Column : IDisposable
                 var offset = _stringByteCount;
                 for (var i = 0; i < ends.Length; i++) ends[i] += offset;
                 _stringByteCount += source._stringByteCount;
+                if (_codes is not null) AppendCodes(source, start, rows);
                 break;
         }
         if (source._validity is not null || _validity is not null)
@@ -159,6 +203,42 @@ public sealed class Column : IDisposable
         }
         Count = newCount;
         NullCount += source.NullCount;
+    }
+
+    /// <summary>
+    /// Codes for rows appended from <paramref name="source"/>: its dictionary is mapped into this one
+    /// value by value (one lookup per distinct value, not per row), then its codes are translated.
+    /// </summary>
+    private void AppendCodes(Column source, int start, int rows)
+    {
+        if (source._codes is null)
+        {
+            // The batch stopped interning (high cardinality): so does the buffer; hashing its rows
+            // here would cost what interning was meant to save.
+            StopInterning();
+            return;
+        }
+        var distinct = source._interned!.Count;
+        var remap = ArrayPool<int>.Shared.Rent(Math.Max(distinct, 1));
+        try
+        {
+            for (var d = 0; d < distinct; d++)
+            {
+                remap[d] = _interned!.GetOrAdd(source._interned[d]);
+                if (_interned.Count > MaxInternedValues)
+                {
+                    StopInterning();
+                    return;
+                }
+            }
+            var codes = source._codes.AsSpan(0, rows);
+            var target = _codes.AsSpan(start, rows);
+            for (var i = 0; i < codes.Length; i++) target[i] = codes[i] < 0 ? -1 : remap[codes[i]];
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(remap);
+        }
     }
 
     /// <summary>Appends one row of <paramref name="source"/> (same kind): the slow, general path used by WAL replay.</summary>
@@ -186,6 +266,7 @@ public sealed class Column : IDisposable
         if (_stringEnds is not null) ArrayPool<int>.Shared.Return(_stringEnds);
         if (_stringBytes is not null) ArrayPool<byte>.Shared.Return(_stringBytes);
         if (_validity is not null) ArrayPool<ulong>.Shared.Return(_validity);
+        StopInterning();
         _int64 = null;
         _float64 = null;
         _bool = null;
@@ -203,7 +284,12 @@ public sealed class Column : IDisposable
             case ColumnKind.Int64: _int64 = ArrayPool<long>.Shared.Rent(capacity); capacity = _int64.Length; break;
             case ColumnKind.Float64: _float64 = ArrayPool<double>.Shared.Rent(capacity); capacity = _float64.Length; break;
             case ColumnKind.Boolean: _bool = ArrayPool<bool>.Shared.Rent(capacity); capacity = _bool.Length; break;
-            case ColumnKind.String: _stringEnds = ArrayPool<int>.Shared.Rent(capacity); capacity = _stringEnds.Length; break;
+            case ColumnKind.String:
+                _stringEnds = ArrayPool<int>.Shared.Rent(capacity);
+                capacity = _stringEnds.Length;
+                _codes = ArrayPool<int>.Shared.Rent(capacity);
+                _interned = new StringDictionary();
+                break;
         }
         Capacity = capacity;
     }
@@ -216,7 +302,11 @@ public sealed class Column : IDisposable
             case ColumnKind.Int64: _int64 = Regrow(_int64!, capacity, Count); capacity = _int64.Length; break;
             case ColumnKind.Float64: _float64 = Regrow(_float64!, capacity, Count); capacity = _float64.Length; break;
             case ColumnKind.Boolean: _bool = Regrow(_bool!, capacity, Count); capacity = _bool.Length; break;
-            case ColumnKind.String: _stringEnds = Regrow(_stringEnds!, capacity, Count); capacity = _stringEnds.Length; break;
+            case ColumnKind.String:
+                _stringEnds = Regrow(_stringEnds!, capacity, Count);
+                capacity = _stringEnds.Length;
+                if (_codes is not null) _codes = Regrow(_codes, capacity, Count);
+                break;
         }
         if (_validity is not null)
         {

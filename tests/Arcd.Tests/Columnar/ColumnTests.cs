@@ -84,4 +84,68 @@ public class ColumnTests
         using var source = new Column("v", ColumnKind.String);
         Assert.Throws<InvalidOperationException>(() => target.AppendColumn(source));
     }
+
+    [Fact]
+    public void String_values_are_interned_while_appended_and_mapped_when_columns_are_appended()
+    {
+        using var first = new Column("host", ColumnKind.String);
+        using var second = new Column("host", ColumnKind.String);
+        string?[] a = ["h1", "h2", null, "h1", ""];
+        string?[] b = ["h3", "h1", null, "h3"];
+        foreach (var v in a) { if (v is null) first.AppendNull(); else first.AppendString(Encoding.UTF8.GetBytes(v)); }
+        foreach (var v in b) { if (v is null) second.AppendNull(); else second.AppendString(Encoding.UTF8.GetBytes(v)); }
+        Assert.True(first.HasCodes);
+        Assert.Equal(3, first.InternedCount); // h1, h2, ""
+        Assert.Equal([0, 1, -1, 0, 2], first.Codes.ToArray());
+
+        using var buffer = new Column("host", ColumnKind.String);
+        buffer.AppendColumn(first);
+        buffer.AppendColumn(second);
+        string?[] all = [.. a, .. b];
+        Assert.True(buffer.HasCodes);
+        Assert.Equal(4, buffer.InternedCount);
+        for (var row = 0; row < all.Length; row++)
+        {
+            var code = buffer.Codes[row];
+            if (all[row] is null)
+            {
+                Assert.Equal(-1, code);
+                Assert.False(buffer.IsValid(row));
+            }
+            else
+            {
+                Assert.Equal(all[row], Encoding.UTF8.GetString(buffer.InternedValue(code)));
+                Assert.Equal(all[row], Encoding.UTF8.GetString(buffer.GetStringBytes(row)));
+            }
+        }
+    }
+
+    [Fact]
+    public void Interning_stops_at_the_cardinality_cap_and_values_stay_intact()
+    {
+        // Values that repeat enough to pass the probe, but more than the cap in all.
+        using var ids = new Column("id", ColumnKind.String);
+        for (var i = 0; i <= Column.MaxInternedValues + Column.ProbeRows; i++) ids.AppendString(Encoding.UTF8.GetBytes(i < Column.ProbeRows ? "first" : $"id-{i}"));
+        Assert.False(ids.HasCodes);
+        Assert.Equal(Column.MaxInternedValues + Column.ProbeRows + 1, ids.Count);
+        Assert.Equal("id-65536", Encoding.UTF8.GetString(ids.GetStringBytes(Column.MaxInternedValues)));
+        Assert.Equal("first", Encoding.UTF8.GetString(ids.GetStringBytes(0)));
+
+        // A batch that stopped interning, appended to an interning buffer: the buffer stops too.
+        using var small = new Column("id", ColumnKind.String);
+        for (var i = 0; i < 3; i++) small.AppendString(Encoding.UTF8.GetBytes($"x{i % 2}"));
+        using var unique = new Column("id", ColumnKind.String);
+        for (var i = 0; i < 2000; i++) unique.AppendString(Encoding.UTF8.GetBytes($"y{i}"));
+        Assert.False(unique.HasCodes); // mostly new values after its first ProbeRows rows
+        small.AppendColumn(unique);
+        Assert.False(small.HasCodes);
+        Assert.Equal("x1", Encoding.UTF8.GetString(small.GetStringBytes(1)));
+        Assert.Equal("y1999", Encoding.UTF8.GetString(small.GetStringBytes(2002)));
+
+        // Repeating values keep interning past the probe.
+        using var hosts = new Column("host", ColumnKind.String);
+        for (var i = 0; i < 5000; i++) hosts.AppendString(Encoding.UTF8.GetBytes($"h{i % 50}"));
+        Assert.True(hosts.HasCodes);
+        Assert.Equal(50, hosts.InternedCount);
+    }
 }

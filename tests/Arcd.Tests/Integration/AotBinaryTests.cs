@@ -23,6 +23,7 @@ public class AotBinaryTests
     {
         using var temp = new TempDirectory();
         await using var daemon = await DaemonProcess.StartAsync(temp.Path, aot: true);
+        await daemon.WaitReadyAsync(); // writes get 503 until the (empty) WAL replay is done
         using (var response = await daemon.PostMsgPackAsync(MsgPack.Hex(Wire.ColumnarMsgPackDecoderTests.Tv1), "production"))
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal(0, await daemon.StopAsync());

@@ -34,7 +34,7 @@ public class CrashTests(ITestOutputHelper output)
         var nextId = 0L;
         for (var kill = 0; kill < Kills; kill++)
         {
-            await using var daemon = await DaemonProcess.StartAsync(temp.Path, settings, aot: true);
+            await using var daemon = await DaemonProcess.StartAsync(temp.Path, settings, aot: true, waitReady: false);
             await daemon.WaitReadyAsync();
             using var stop = new CancellationTokenSource();
             var writers = Enumerable.Range(0, 3).Select(w => Writer(daemon, w, () => Interlocked.Add(ref nextId, 25) - 25, acknowledged, stop.Token)).ToArray();
@@ -44,7 +44,7 @@ public class CrashTests(ITestOutputHelper output)
             await Task.WhenAll(writers);
         }
 
-        await using (var final = await DaemonProcess.StartAsync(temp.Path, settings, aot: true))
+        await using (var final = await DaemonProcess.StartAsync(temp.Path, settings, aot: true, waitReady: false))
         {
             await final.WaitReadyAsync();
             Assert.Equal(0, await final.StopAsync());

@@ -11,7 +11,7 @@ public class WalRecoveryTests
 
     private static async Task<string> WriteThenKillAsync(string workDir, int requests)
     {
-        await using var daemon = await DaemonProcess.StartAsync(workDir, Settings);
+        await using var daemon = await DaemonProcess.StartAsync(workDir, Settings, waitReady: false);
         await daemon.WaitReadyAsync();
         for (var r = 0; r < requests; r++)
         {
@@ -24,7 +24,7 @@ public class WalRecoveryTests
 
     private static async Task<long[]> RestartAndReadIdsAsync(string workDir)
     {
-        await using var daemon = await DaemonProcess.StartAsync(workDir, Settings);
+        await using var daemon = await DaemonProcess.StartAsync(workDir, Settings, waitReady: false);
         await daemon.WaitReadyAsync();
         Assert.Equal(0, await daemon.StopAsync());
         var files = Path.Combine(workDir, "data", "arc", "default", "m");
@@ -66,7 +66,7 @@ public class WalRecoveryTests
         bytes[third + 12] ^= 0xFF; // inside the third record
         File.WriteAllBytes(segment, bytes);
 
-        await using var daemon = await DaemonProcess.StartAsync(temp.Path, Settings);
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path, Settings, waitReady: false);
         await daemon.WaitReadyAsync();
         Assert.Equal(0, await daemon.StopAsync());
         Assert.Contains("corrupt", daemon.Output);

@@ -32,26 +32,55 @@ public class ParquetFileWriterTests
             Enumerable.Range(0, rows).Select(_ => IsNull() ? null : random.Next(3) == 0 ? $"s{random.Next(rows)}" : strings[random.Next(strings.Length)]).ToArray());
     }
 
+    /// <summary>The sample in up to three batches, so the buffer maps each batch's interned strings into its own.</summary>
     private static MeasurementBuffer ToBuffer(Sample sample)
     {
-        using var batch = new ColumnBatch("m");
-        foreach (var time in sample.Times) batch.Time.AppendInt64(time);
-        var ints = new Column("i", ColumnKind.Int64);
-        var doubles = new Column("d", ColumnKind.Float64);
-        var bools = new Column("b", ColumnKind.Boolean);
-        var strings = new Column("s", ColumnKind.String);
-        for (var r = 0; r < sample.Times.Length; r++)
+        var rows = sample.Times.Length;
+        int[] cuts = rows >= 3 ? [0, rows / 3, 2 * rows / 3, rows] : [0, rows];
+        MeasurementBuffer? buffer = null;
+        for (var c = 0; c + 1 < cuts.Length; c++)
         {
-            if (sample.Ints[r] is { } i) ints.AppendInt64(i); else ints.AppendNull();
-            if (sample.Doubles[r] is { } d) doubles.AppendFloat64(d); else doubles.AppendNull();
-            if (sample.Bools[r] is { } b) bools.AppendBoolean(b); else bools.AppendNull();
-            if (sample.Strings[r] is { } s) strings.AppendString(Encoding.UTF8.GetBytes(s)); else strings.AppendNull();
+            using var batch = new ColumnBatch("m");
+            var ints = new Column("i", ColumnKind.Int64);
+            var doubles = new Column("d", ColumnKind.Float64);
+            var bools = new Column("b", ColumnKind.Boolean);
+            var strings = new Column("s", ColumnKind.String);
+            for (var r = cuts[c]; r < cuts[c + 1]; r++)
+            {
+                batch.Time.AppendInt64(sample.Times[r]);
+                if (sample.Ints[r] is { } i) ints.AppendInt64(i); else ints.AppendNull();
+                if (sample.Doubles[r] is { } d) doubles.AppendFloat64(d); else doubles.AppendNull();
+                if (sample.Bools[r] is { } b) bools.AppendBoolean(b); else bools.AppendNull();
+                if (sample.Strings[r] is { } s) strings.AppendString(Encoding.UTF8.GetBytes(s)); else strings.AppendNull();
+            }
+            batch.Add(ints);
+            batch.Add(doubles);
+            batch.Add(bools);
+            batch.Add(strings);
+            if (buffer is null) buffer = MeasurementBuffer.StartWith("db", batch, 0, 0);
+            else buffer.Append(batch, 0);
         }
-        batch.Add(ints);
-        batch.Add(doubles);
-        batch.Add(bools);
-        batch.Add(strings);
-        return MeasurementBuffer.StartWith("db", batch, 0, 0);
+        return buffer!;
+    }
+
+    [Fact]
+    public async Task A_string_column_that_stopped_interning_is_written_the_plain_way_and_reads_back()
+    {
+        var rows = Column.MaxInternedValues * 6 / 5;
+        var sample = new Sample(
+            Enumerable.Range(0, rows).Select(r => 1_700_000_000_000_000L + r).ToArray(),
+            new long?[rows], new double?[rows], new bool?[rows],
+            Enumerable.Range(0, rows).Select(r => r % 97 == 0 ? null : $"id-{r}").ToArray());
+        using var buffer = ToBuffer(sample);
+        Assert.False(buffer.Columns.Single(c => c.Name == "s").HasCodes);
+        using var order = TimeOrder.Compute(buffer.Time.Int64Values);
+        using var temp = new TempDirectory();
+        var path = Path.Combine(temp.Path, "capped.parquet");
+        await using (var file = File.Create(path))
+            ParquetFileWriter.Write(file, buffer, order, 0, rows, ParquetSettings.Default, [new("arc:tags", "host")]);
+        var expected = Enumerable.Range(0, rows).ToArray();
+        AssertDuckDbReads(path, sample, expected);
+        await AssertParquetNetReads(path, sample, expected);
     }
 
     [Theory]

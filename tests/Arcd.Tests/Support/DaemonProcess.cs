@@ -36,8 +36,9 @@ public sealed class DaemonProcess : IAsyncDisposable
     }
 
     /// <param name="tlsHandler">For a daemon serving HTTPS: the client handler that trusts its certificate.</param>
+    /// <param name="waitReady">Also wait for /ready (WAL replayed, writes accepted); tests of the replay window pass false.</param>
     public static async Task<DaemonProcess> StartAsync(string workDir, IEnumerable<string>? settings = null, bool aot = false,
-        IDictionary<string, string>? environment = null, HttpMessageHandler? tlsHandler = null)
+        IDictionary<string, string>? environment = null, HttpMessageHandler? tlsHandler = null, bool waitReady = true)
     {
         var port = FreePort.Next();
         var dataRoot = Path.Combine(workDir, "data", "arc");
@@ -66,6 +67,7 @@ public sealed class DaemonProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await daemon.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+        if (waitReady) await daemon.WaitReadyAsync(TimeSpan.FromSeconds(120));
         return daemon;
     }
 

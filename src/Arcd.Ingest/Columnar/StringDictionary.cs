@@ -1,10 +1,13 @@
 using System.Buffers;
 
-namespace Arcd.Ingest.Parquet;
+using Arcd.Ingest.Parquet;
+
+namespace Arcd.Ingest.Columnar;
 
 /// <summary>
-/// Distinct UTF-8 values of one column chunk, in first-seen order, found by their bytes
-/// (open addressing; the hash is seeded per process, so crafted tags cannot force collisions).
+/// Distinct UTF-8 values in first-seen order, found by their bytes (open addressing; the hash is
+/// seeded per process, so crafted tags cannot force collisions). A string column interns its
+/// values here while it is decoded, and the Parquet writer builds dictionary pages from the codes.
 /// </summary>
 internal sealed class StringDictionary : IDisposable
 {
@@ -12,6 +15,7 @@ internal sealed class StringDictionary : IDisposable
     private int[] _starts = ArrayPool<int>.Shared.Rent(64);
     private int[] _lengths = ArrayPool<int>.Shared.Rent(64);
     private int[] _slots = CreateSlots(128);
+    private int _slotCount = 128;
 
     public int Count { get; private set; }
 
@@ -19,7 +23,7 @@ internal sealed class StringDictionary : IDisposable
 
     public int GetOrAdd(ReadOnlySpan<byte> value)
     {
-        var mask = _slots.Length - 1;
+        var mask = _slotCount - 1;
         var slot = Hash(value) & mask;
         while (true)
         {
@@ -39,7 +43,7 @@ internal sealed class StringDictionary : IDisposable
         _bytes.Write(value);
         _slots[slot] = Count;
         Count++;
-        if (Count * 2 > _slots.Length) Rehash();
+        if (Count * 2 > _slotCount) Rehash();
         return Count - 1;
     }
 
@@ -48,12 +52,15 @@ internal sealed class StringDictionary : IDisposable
         _bytes.Dispose();
         ArrayPool<int>.Shared.Return(_starts);
         ArrayPool<int>.Shared.Return(_lengths);
+        ArrayPool<int>.Shared.Return(_slots);
     }
 
     private void Rehash()
     {
-        _slots = CreateSlots(_slots.Length * 2);
-        var mask = _slots.Length - 1;
+        ArrayPool<int>.Shared.Return(_slots);
+        _slotCount *= 2;
+        _slots = CreateSlots(_slotCount);
+        var mask = _slotCount - 1;
         for (var index = 0; index < Count; index++)
         {
             var slot = Hash(this[index]) & mask;
@@ -64,9 +71,9 @@ internal sealed class StringDictionary : IDisposable
 
     private static int[] CreateSlots(int size)
     {
-        // Rent may return a larger array; only a power-of-two prefix is used, so size it exactly.
-        var slots = new int[size];
-        slots.AsSpan().Fill(-1);
+        // Rent may return a larger array: only the power-of-two prefix of `size` slots is used.
+        var slots = ArrayPool<int>.Shared.Rent(size);
+        slots.AsSpan(0, size).Fill(-1);
         return slots;
     }
 
