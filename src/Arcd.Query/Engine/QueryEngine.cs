@@ -21,7 +21,6 @@ public sealed class QueryEngine : IDisposable
     private readonly QuerySettings _settings;
     private readonly BlockingCollection<Action<DuckDbConnection>> _jobs;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<DuckDbConnection> _connections = [];
     private DuckDbDatabase? _database;
     private int _queued;
 
@@ -77,11 +76,9 @@ public sealed class QueryEngine : IDisposable
             _database = new DuckDbDatabase();
             primary = _database.Connect();
             QuerySandbox.Apply(primary, _settings, root);
-            _connections.Add(primary);
             for (var i = 1; i < _settings.MaxConcurrent; i++)
             {
                 var connection = _database.Connect();
-                _connections.Add(connection);
                 // Started from this restricted thread, so it inherits the restriction.
                 new Thread(() => Serve(connection)) { Name = $"arcd-query-{i}", IsBackground = true }.Start();
             }

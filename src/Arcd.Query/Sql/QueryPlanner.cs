@@ -27,8 +27,9 @@ public static class QueryPlanner
         var text = new SqlText(sql);
         if (SqlGuard.Check(text) is { } problem) throw new QueryRejectedException(problem);
 
-        var (tables, _) = TableReferences.Find(text.Masked);
-        var (fromHour, toHour) = tables.Count == 1 ? TimeBounds.Find(text, now) : (long.MinValue, long.MaxValue);
+        var tokens = SqlLexer.Tokenize(text.Masked);
+        var (tables, _) = TableReferences.Find(tokens);
+        var (fromHour, toHour) = tables.Count == 1 ? TimeBounds.Find(text, tokens, now) : (long.MinValue, long.MaxValue);
         var pruned = fromHour != long.MinValue || toHour != long.MaxValue;
 
         var rewritten = new StringBuilder(SqlGuard.WithoutTrailingSemicolons(text.Original, text.Masked));

@@ -23,9 +23,10 @@ public static class TableReferences
         "positional", "anti", "semi", "lateral", "pivot", "unpivot", "returning", "fetch", "select", "from", "with", "as",
     };
 
-    public static (List<TableReference> Tables, HashSet<string> CteNames) Find(string masked)
+    public static (List<TableReference> Tables, HashSet<string> CteNames) Find(string masked) => Find(SqlLexer.Tokenize(masked));
+
+    public static (List<TableReference> Tables, HashSet<string> CteNames) Find(List<SqlToken> tokens)
     {
-        var tokens = SqlLexer.Tokenize(masked);
         var cteNames = FindCteNames(tokens);
         var tables = new List<TableReference>();
         // For each open parenthesis, the function it belongs to (null for a subquery or grouping).

@@ -16,10 +16,12 @@ public static class TimeBounds
         "group", "order", "limit", "offset", "having", "window", "qualify", "union", "except", "intersect", "fetch",
     };
 
-    public static (long FromHour, long ToHour) Find(SqlText text, DateTimeOffset now)
+    public static (long FromHour, long ToHour) Find(SqlText text, DateTimeOffset now) => Find(text, SqlLexer.Tokenize(text.Masked), now);
+
+    /// <param name="tokens">The tokens of <paramref name="text"/>'s masked form, when the caller has them already.</param>
+    public static (long FromHour, long ToHour) Find(SqlText text, List<SqlToken> tokens, DateTimeOffset now)
     {
         var none = (long.MinValue, long.MaxValue);
-        var tokens = SqlLexer.Tokenize(text.Masked);
         var froms = 0;
         var where = -1;
         for (var i = 0; i < tokens.Count; i++)

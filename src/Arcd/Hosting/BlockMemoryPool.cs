@@ -32,7 +32,7 @@ public sealed class BlockMemoryPool : MemoryPool<byte>
         if (_idle.TryDequeue(out var block))
         {
             Interlocked.Decrement(ref _idleCount);
-            block.Leased = true;
+            block.Lease();
             return block;
         }
         return new Block(this);
@@ -79,7 +79,7 @@ public sealed class BlockMemoryPool : MemoryPool<byte>
         private readonly byte[] _array = GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
         private int _leased = 1;
 
-        public bool Leased { set => Volatile.Write(ref _leased, value ? 1 : 0); }
+        public void Lease() => Volatile.Write(ref _leased, 1);
 
         public override Span<byte> GetSpan() => _array;
 

@@ -45,9 +45,6 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger)
         }
     }
 
-    /// <summary>True once the first query has started DuckDB (for tests and /metrics).</summary>
-    public bool EngineStarted => _engine is not null;
-
     /// <summary><c>POST /api/v1/query</c>: Arc's JSON envelope, streamed; SHOW DATABASES / SHOW TABLES answered from the data root.</summary>
     public async Task QueryJsonAsync(HttpContext context)
     {
