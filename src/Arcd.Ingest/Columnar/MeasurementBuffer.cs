@@ -55,10 +55,10 @@ public sealed class MeasurementBuffer : IDisposable
     /// null when the WAL is off. Every batch of this (database, measurement) from that log between
     /// the two is in this buffer, which is what makes a checkpoint entry exact (FORMAT.md).
     /// </summary>
-    public Wal.WalPosition? FirstPosition { get; private set; }
-    public Wal.WalPosition? LastPosition { get; private set; }
+    public WalPosition? FirstPosition { get; private set; }
+    public WalPosition? LastPosition { get; private set; }
 
-    public static MeasurementBuffer StartWith(string database, ColumnBatch batch, long reservedBytes, long nowTimestamp, Wal.WalPosition? position = null)
+    public static MeasurementBuffer StartWith(string database, ColumnBatch batch, long reservedBytes, long nowTimestamp, WalPosition? position = null)
     {
         var buffer = new MeasurementBuffer(database, batch.Measurement, batch, nowTimestamp);
         buffer.Append(batch, reservedBytes, position);
@@ -76,7 +76,7 @@ public sealed class MeasurementBuffer : IDisposable
         return true;
     }
 
-    public void Append(ColumnBatch batch, long reservedBytes, Wal.WalPosition? position = null)
+    public void Append(ColumnBatch batch, long reservedBytes, WalPosition? position = null)
     {
         if (position is { } p)
         {

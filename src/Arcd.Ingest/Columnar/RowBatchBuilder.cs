@@ -119,7 +119,7 @@ public sealed class RowBatchBuilder : IDisposable
             return column;
         }
         var text = name.ToString();
-        if (!Wire.NameRules.IsValidColumnName(text) || text == ColumnBatch.TimeColumnName)
+        if (!NameRules.IsValidColumnName(text) || text == ColumnBatch.TimeColumnName)
         {
             error = text.Length == 0 ? "empty column name"
                 : text == ColumnBatch.TimeColumnName ? "'time' is the timestamp and cannot be a tag or field name"

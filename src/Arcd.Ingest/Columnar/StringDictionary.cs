@@ -1,6 +1,6 @@
 using System.Buffers;
 
-using Arcd.Ingest.Parquet;
+using Arcd.Ingest.Buffers;
 
 namespace Arcd.Ingest.Columnar;
 

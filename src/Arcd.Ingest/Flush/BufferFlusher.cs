@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Arcd.Ingest.Parquet;
-using Arcd.Ingest.Shards;
 using Arcd.Ingest.Storage;
 using Arcd.Ingest.Wal;
 using Microsoft.Extensions.Logging;
+using Arcd.Ingest.Columnar;
+using Arcd.Ingest.Metrics;
 
 namespace Arcd.Ingest.Flush;
 
@@ -28,7 +29,7 @@ internal sealed partial class BufferFlusher
     public ILogger Logger => _logger;
     public EngineCounters Counters => _counters;
 
-    public async Task FlushAsync(FlushJob job, CancellationToken cancellationToken)
+    public void Flush(FlushJob job)
     {
         var buffer = job.Buffer;
         if (job.Order is null)
@@ -57,14 +58,12 @@ internal sealed partial class BufferFlusher
             // the put: create, fsync, rename, directory fsync, and the checkpoint intent.
             var putStart = Stopwatch.GetTimestamp();
             long encodeTicks = 0;
-            await _storage.PutAsync(path, (stream, ct) =>
+            _storage.Put(path, stream =>
                 {
                     var encodeStart = Stopwatch.GetTimestamp();
-                    var written = ParquetFileWriter.WriteAsync(stream, buffer, order, start, end, _parquet, ct);
+                    ParquetFileWriter.Write(stream, buffer, order, start, end, _parquet);
                     encodeTicks = Stopwatch.GetTimestamp() - encodeStart;
-                    return written;
-                }, cancellationToken, intent)
-                .ConfigureAwait(false);
+                }, intent);
             _counters.Stages.AddTicks(Stage.Encode, encodeTicks);
             _counters.Stages.AddTicks(Stage.Store, Stopwatch.GetTimestamp() - putStart - encodeTicks);
             job.NextRow = end;

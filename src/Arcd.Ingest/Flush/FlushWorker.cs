@@ -1,5 +1,5 @@
 using Arcd.Ingest.Columnar;
-using Arcd.Ingest.Shards;
+using Arcd.Ingest.Platform;
 using Microsoft.Extensions.Logging;
 
 namespace Arcd.Ingest.Flush;
@@ -13,14 +13,17 @@ internal sealed partial class FlushWorker
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
-    private readonly IngestEngine _engine;
+    private readonly WorkQueue<MeasurementBuffer> _queue;
+    private readonly Action<MeasurementBuffer, bool> _finished;
     private readonly BufferFlusher _flusher;
     private readonly CancellationToken _abandon;
     private readonly Thread _thread;
 
-    public FlushWorker(int index, IngestEngine engine, BufferFlusher flusher, CancellationToken abandon)
+    /// <param name="finished">Called with each buffer once it is durable (true) or abandoned at shutdown (false).</param>
+    public FlushWorker(int index, WorkQueue<MeasurementBuffer> queue, Action<MeasurementBuffer, bool> finished, BufferFlusher flusher, CancellationToken abandon)
     {
-        _engine = engine;
+        _queue = queue;
+        _finished = finished;
         _flusher = flusher;
         _abandon = abandon;
         _thread = new Thread(Run) { Name = $"arcd-flush-{index}", IsBackground = true };
@@ -32,11 +35,11 @@ internal sealed partial class FlushWorker
 
     private void Run()
     {
-        while (_engine.FlushQueue.TryTake(out var buffer))
+        while (_queue.TryTake(out var buffer))
         {
             bool durable;
             using (var job = new FlushJob(buffer)) durable = WriteWithRetry(job);
-            _engine.BufferFinished(buffer, durable);
+            _finished(buffer, durable);
         }
     }
 
@@ -48,7 +51,7 @@ internal sealed partial class FlushWorker
         {
             try
             {
-                _flusher.FlushAsync(job, CancellationToken.None).GetAwaiter().GetResult();
+                _flusher.Flush(job);
                 if (Volatile.Read(ref counters.StorageFailing) == 1)
                 {
                     Volatile.Write(ref counters.StorageFailing, 0);

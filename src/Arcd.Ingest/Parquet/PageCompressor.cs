@@ -1,5 +1,6 @@
 using Snappier;
 using ZstdSharp;
+using Arcd.Ingest.Buffers;
 
 namespace Arcd.Ingest.Parquet;
 

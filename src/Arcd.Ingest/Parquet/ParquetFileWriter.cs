@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Arcd.Ingest.Columnar;
-using Arcd.Ingest.Flush;
+using Arcd.Ingest.Buffers;
 
 namespace Arcd.Ingest.Parquet;
 
@@ -36,16 +36,14 @@ internal static class ParquetFileWriter
     private sealed record ChunkInfo(string Name, int PhysicalType, int[] Encodings, long FirstPageOffset, long? DictionaryPageOffset,
         long DataPageOffset, long CompressedBytes, long UncompressedBytes, long NullCount, byte[]? Min, byte[]? Max);
 
-    public static Task WriteAsync(Stream output, MeasurementBuffer buffer, TimeOrder order, int start, int end,
-        ParquetSettings settings, CancellationToken cancellationToken)
+    /// <summary>Rows [start, end) of the buffer as one file, with Arc's <c>arc:tags</c> metadata when the buffer has tags.</summary>
+    public static void Write(Stream output, MeasurementBuffer buffer, TimeOrder order, int start, int end, ParquetSettings settings)
     {
-        cancellationToken.ThrowIfCancellationRequested();
         // Arc records which columns are tags, so its compaction can deduplicate on (tags, time).
         IReadOnlyList<KeyValuePair<string, string>>? metadata = buffer.TagNames.Count == 0
             ? null
             : [new("arc:tags", string.Join(',', buffer.TagNames))];
         Write(output, buffer, order, start, end, settings, metadata);
-        return Task.CompletedTask;
     }
 
     public static void Write(Stream output, MeasurementBuffer buffer, TimeOrder order, int start, int end, ParquetSettings settings,

@@ -1,3 +1,4 @@
+using Arcd.Ingest.Buffers;
 namespace Arcd.Ingest.Parquet;
 
 /// <summary>

@@ -5,6 +5,9 @@ using Arcd.Ingest.Storage;
 using Arcd.Ingest.Wal;
 using Arcd.Ingest.Wire;
 using Microsoft.Extensions.Logging;
+using Arcd.Ingest.Buffers;
+using Arcd.Ingest.Metrics;
+using Arcd.Ingest.Platform;
 
 namespace Arcd.Ingest.Shards;
 
@@ -18,7 +21,7 @@ public enum SubmitStatus
 }
 
 /// <summary>The body of a request as the WAL logs it (null when the WAL is off).</summary>
-public sealed record WalBody(RentedBytes Bytes, BodyFormat Format, byte Precision, long NowMicros);
+public sealed record WalBody(PooledBuffer Bytes, BodyFormat Format, byte Precision, long NowMicros);
 
 /// <summary>
 /// The ingest engine: routes each request to a shard thread (by its first measurement), owns the
@@ -54,7 +57,7 @@ public sealed class IngestEngine
         for (var i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, this, options, shardLogger);
         var flusher = new BufferFlusher(storage, parquet, Counters, Checkpoints, loggerFactory.CreateLogger("Arcd.Ingest.Flush"));
         _flushWorkers = new FlushWorker[options.EffectiveFlushWorkers];
-        for (var i = 0; i < _flushWorkers.Length; i++) _flushWorkers[i] = new FlushWorker(i, this, flusher, _abandon.Token);
+        for (var i = 0; i < _flushWorkers.Length; i++) _flushWorkers[i] = new FlushWorker(i, FlushQueue, BufferFinished, flusher, _abandon.Token);
     }
 
     public EngineCounters Counters { get; } = new();
@@ -234,32 +237,5 @@ public sealed class IngestEngine
     {
         var left = deadline - DateTime.UtcNow;
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
-    }
-}
-
-/// <summary>The checkpoint log of each shard's WAL directory, opened on first use (replay may use logs of shards that no longer exist).</summary>
-internal sealed class CheckpointLogs(string walDirectory) : IDisposable
-{
-    private readonly Dictionary<int, CheckpointLog> _logs = [];
-
-    public Action<string>? Report { get; set; }
-
-    public CheckpointLog Get(int shard)
-    {
-        lock (_logs)
-        {
-            if (!_logs.TryGetValue(shard, out var log))
-                _logs.Add(shard, log = CheckpointLog.Open(Path.Combine(walDirectory, $"shard-{shard}"), shard, Report));
-            return log;
-        }
-    }
-
-    public void Dispose()
-    {
-        lock (_logs)
-        {
-            foreach (var log in _logs.Values) log.Dispose();
-            _logs.Clear();
-        }
     }
 }

@@ -4,6 +4,9 @@ using Arcd.Ingest.Columnar;
 using Arcd.Ingest.Wal;
 using Arcd.Ingest.Wire;
 using Microsoft.Extensions.Logging;
+using Arcd.Ingest.Buffers;
+using Arcd.Ingest.Metrics;
+using Arcd.Ingest.Platform;
 
 namespace Arcd.Ingest.Shards;
 
@@ -16,7 +19,7 @@ internal sealed class WriteItem
     public WriteCompletion? Completion { get; init; }
 
     /// <summary>The validated, decompressed body, logged once by the shard; released right after.</summary>
-    public RentedBytes? Body { get; set; }
+    public PooledBuffer? Body { get; set; }
     public BodyFormat Format { get; init; }
     public byte Precision { get; init; }
     public long NowMicros { get; init; }

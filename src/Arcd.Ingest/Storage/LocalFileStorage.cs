@@ -1,8 +1,11 @@
+using Arcd.Ingest.Platform;
+
 namespace Arcd.Ingest.Storage;
 
 /// <summary>
 /// Local disk: write a temp file beside the target, fsync it, rename it into place, fsync the
-/// directory. A crash leaves at most a hidden <c>.arc-*.tmp</c> file that no <c>*.parquet</c> glob matches.
+/// directory. A crash leaves at most a hidden <c>.arc-*.tmp</c> file that no <c>*.parquet</c> glob
+/// matches and no listing shows; <see cref="SweepTemporaryFiles"/> removes those.
 /// </summary>
 public sealed class LocalFileStorage : IFileStorage
 {
@@ -21,25 +24,24 @@ public sealed class LocalFileStorage : IFileStorage
     public string Root { get; }
     public string Location => Root;
 
-    public bool Exists(string relativePath) => File.Exists(Path.Combine(Root, relativePath));
+    public bool Exists(string path) => File.Exists(FullPath(path));
 
-    public async Task PutAsync(string relativePath, Func<Stream, CancellationToken, Task> writeContent, CancellationToken cancellationToken, Action? beforeCommit = null)
+    public void Put(string path, Action<Stream> writeContent, Action? beforeCommit = null)
     {
-        var finalPath = Path.Combine(Root, relativePath);
+        var finalPath = FullPath(path);
         var directory = Path.GetDirectoryName(finalPath)!;
         EnsureDirectory(directory);
 
         var tempPath = Path.Combine(directory, TempPrefix + Guid.NewGuid().ToString("N") + TempSuffix);
         try
         {
-            await using (var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.None))
+            using (var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.None))
             {
-                await writeContent(stream, cancellationToken).ConfigureAwait(false);
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                writeContent(stream);
                 stream.Flush(flushToDisk: true);
             }
             beforeCommit?.Invoke();
-            // No overwrite: file names are unique per process, and replacing a file would lose rows.
+            // No overwrite: file names are unique, and replacing a file would lose rows.
             File.Move(tempPath, finalPath, overwrite: false);
         }
         catch
@@ -49,6 +51,81 @@ public sealed class LocalFileStorage : IFileStorage
         }
         Posix.FsyncDirectory(directory);
     }
+
+    public IReadOnlyList<StoredFile> List(string directory, bool recursive = false)
+    {
+        var full = FullPath(directory);
+        if (!Directory.Exists(full)) return [];
+        var files = new List<StoredFile>();
+        var options = new EnumerationOptions { RecurseSubdirectories = recursive, IgnoreInaccessible = false, AttributesToSkip = 0 };
+        foreach (var info in new DirectoryInfo(full).EnumerateFiles("*", options))
+        {
+            if (IsTemporary(info.Name)) continue;
+            files.Add(new StoredFile(Relative(info.FullName), info.Length, info.LastWriteTimeUtc));
+        }
+        files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return files;
+    }
+
+    public IReadOnlyList<string> ListDirectories(string directory)
+    {
+        var full = FullPath(directory);
+        if (!Directory.Exists(full)) return [];
+        var names = Directory.GetDirectories(full).Select(Path.GetFileName).Select(n => n!).ToList();
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    public Stream OpenRead(string path) =>
+        new FileStream(FullPath(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.RandomAccess);
+
+    public bool Delete(string path)
+    {
+        var full = FullPath(path);
+        if (!File.Exists(full)) return false;
+        File.Delete(full);
+        Posix.FsyncDirectory(Path.GetDirectoryName(full)!);
+        return true;
+    }
+
+    public void Replace(IReadOnlyList<string> inputs, string? output, Action<Stream>? writeContent) =>
+        FileReplacement.Replace(this, inputs, output, writeContent);
+
+    public IReadOnlyList<ReplacementOutcome> RecoverReplacements() => FileReplacement.Recover(this);
+
+    public IReadOnlyList<ReplacementManifest> PendingReplacements() => FileReplacement.Pending(this);
+
+    /// <summary>
+    /// Deletes the temp files that crashed puts left in <paramref name="directory"/> (recursively).
+    /// Only safe while no put into that directory is under way: callers own the directory then
+    /// (start-up, or the maintenance thread that holds the partition).
+    /// </summary>
+    public int SweepTemporaryFiles(string directory)
+    {
+        var full = FullPath(directory);
+        if (!Directory.Exists(full)) return 0;
+        var swept = 0;
+        foreach (var temp in Directory.EnumerateFiles(full, TempPrefix + "*" + TempSuffix, SearchOption.AllDirectories))
+        {
+            File.Delete(temp);
+            swept++;
+        }
+        return swept;
+    }
+
+    public static bool IsTemporary(string fileName) =>
+        fileName.StartsWith(TempPrefix, StringComparison.Ordinal) && fileName.EndsWith(TempSuffix, StringComparison.Ordinal);
+
+    /// <summary>The absolute path of a relative one; a path that would leave the root is refused.</summary>
+    private string FullPath(string relative)
+    {
+        var full = Path.GetFullPath(Path.Combine(Root, relative));
+        if (full != Root && !full.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"'{relative}' is outside the storage root", nameof(relative));
+        return full;
+    }
+
+    private string Relative(string full) => Path.GetRelativePath(Root, full).Replace(Path.DirectorySeparatorChar, '/');
 
     /// <summary>Creates missing directories and fsyncs each new one's parent so the new entry is durable.</summary>
     private void EnsureDirectory(string directory)

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
-using Arcd.Ingest.Parquet;
-using Arcd.Ingest.Storage;
+using Arcd.Ingest.Columnar;
+using Arcd.Ingest.Platform;
 
 namespace Arcd.Ingest.Wal;
 

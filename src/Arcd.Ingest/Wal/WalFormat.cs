@@ -101,18 +101,3 @@ internal static class Crc32C
         return table;
     }
 }
-
-/// <summary>A batch's place in the log: the record (shard, lsn) and the batch's index within the decoded request.</summary>
-public readonly record struct WalPosition(int Shard, long Lsn, int Index) : IComparable<WalPosition>
-{
-    public int CompareTo(WalPosition other)
-    {
-        var byLsn = Lsn.CompareTo(other.Lsn);
-        return byLsn != 0 ? byLsn : Index.CompareTo(other.Index);
-    }
-
-    public static bool operator <(WalPosition a, WalPosition b) => a.CompareTo(b) < 0;
-    public static bool operator >(WalPosition a, WalPosition b) => a.CompareTo(b) > 0;
-    public static bool operator <=(WalPosition a, WalPosition b) => a.CompareTo(b) <= 0;
-    public static bool operator >=(WalPosition a, WalPosition b) => a.CompareTo(b) >= 0;
-}

@@ -1,7 +1,7 @@
 using Arcd.Ingest.Wire;
-using Arcd.Ingest.Parquet;
-using Arcd.Ingest.Storage;
 using Microsoft.Win32.SafeHandles;
+using Arcd.Ingest.Buffers;
+using Arcd.Ingest.Platform;
 
 namespace Arcd.Ingest.Wal;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Arcd.Ingest.Wire;
 using Arcd.Query.Storage;
+using Arcd.Ingest.Columnar;
 
 namespace Arcd.Query.Sql;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Arcd.Ingest.Storage;
 using Arcd.Ingest.Wire;
+using Arcd.Ingest.Columnar;
 
 namespace Arcd.Query.Storage;
 

@@ -1,4 +1,3 @@
-using Arcd.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace Arcd.Auth;
@@ -8,12 +7,15 @@ namespace Arcd.Auth;
 /// a valid token (401), and the permission its endpoint requires (403), with Arc's bodies (§3.2).
 /// With authentication off it lets everything through.
 /// </summary>
+/// <summary>Why a request was refused: 401 (no or bad token) or 403 (permission), with Arc's message.</summary>
+public sealed record AuthRefusal(int Status, string Message);
+
 public sealed class AuthGate(TokenVerifier? verifier, IReadOnlySet<string> publicPaths)
 {
     public TokenVerifier? Verifier => verifier;
 
-    /// <summary>Null when the request may proceed; otherwise the refusal already being written.</summary>
-    public Task? Check(HttpContext context, string path, Permission required)
+    /// <summary>Null when the request may proceed; otherwise the refusal for the HTTP layer to send.</summary>
+    public AuthRefusal? Check(HttpContext context, string path, Permission required)
     {
         if (verifier is null || publicPaths.Contains(path)) return null;
         var token = Credentials.Extract(context.Request);
@@ -26,13 +28,9 @@ public sealed class AuthGate(TokenVerifier? verifier, IReadOnlySet<string> publi
         return null;
     }
 
-    private static Task Refuse(HttpContext context, int status, string message)
+    private static AuthRefusal Refuse(HttpContext context, int status, string message)
     {
         if (status == StatusCodes.Status401Unauthorized) context.Response.Headers.WWWAuthenticate = "Bearer realm=\"arcd\"";
-        return JsonResponse.WriteAsync(context, status, json =>
-        {
-            json.WriteBoolean("success", false);
-            json.WriteString("error", message);
-        });
+        return new AuthRefusal(status, message);
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Arcd.Ingest.Wire;
 using Microsoft.AspNetCore.Http;
+using Arcd.Ingest.Buffers;
 
 namespace Arcd.Http;
 
@@ -10,14 +11,14 @@ public enum BodyStatus
     TooLarge,
 }
 
-/// <summary>Reads a request body into one rented array (<see cref="RentedBytes"/>, returned to the pool exactly once).</summary>
+/// <summary>Reads a request body into one rented array (<see cref="PooledBuffer"/>, returned to the pool exactly once).</summary>
 public static class PooledBody
 {
     /// <summary>
     /// Reads the whole body, refusing it from Content-Length before reading when that is known
     /// and over <paramref name="maxBytes"/>, and again while reading when it is not (chunked).
     /// </summary>
-    public static async ValueTask<(BodyStatus Status, RentedBytes? Body)> ReadAsync(HttpRequest request, long maxBytes)
+    public static async ValueTask<(BodyStatus Status, PooledBuffer? Body)> ReadAsync(HttpRequest request, long maxBytes)
     {
         var declared = request.ContentLength;
         if (declared > maxBytes) return (BodyStatus.TooLarge, null);
@@ -47,7 +48,7 @@ public static class PooledBody
                 buffer.CopyTo(array.AsSpan(used));
                 used += (int)buffer.Length;
                 reader.AdvanceTo(buffer.End);
-                if (result.IsCompleted) return (BodyStatus.Ok, new RentedBytes(array, used));
+                if (result.IsCompleted) return (BodyStatus.Ok, PooledBuffer.Adopt(array, used));
             }
         }
         catch

@@ -20,7 +20,14 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
         if (path == "/api/v1/auth/verify") return HttpMethods.IsGet(method) ? auth.VerifyAsync(context) : JsonResponse.NotAllowedAsync(context, "GET");
 
         var refused = gate.Check(context, path, RequiredPermission(path));
-        if (refused is not null) return refused;
+        if (refused is not null)
+        {
+            return JsonResponse.WriteAsync(context, refused.Status, json =>
+            {
+                json.WriteBoolean("success", false);
+                json.WriteString("error", refused.Message);
+            });
+        }
 
         switch (path)
         {

@@ -1,4 +1,5 @@
 using Arcd.Ingest.Flush;
+using Arcd.Ingest.Columnar;
 
 namespace Arcd.Tests.Flush;
 

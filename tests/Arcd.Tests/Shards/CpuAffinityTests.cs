@@ -1,4 +1,5 @@
 using Arcd.Ingest.Shards;
+using Arcd.Ingest.Platform;
 
 namespace Arcd.Tests.Shards;
 

@@ -3,6 +3,7 @@ using System.Text;
 using Arcd.Ingest.Wal;
 using Arcd.Ingest.Wire.LineProtocol;
 using Arcd.Tests.Support;
+using Arcd.Ingest.Columnar;
 
 namespace Arcd.Tests.Wal;
 

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.IO.Compression;
 using ZstdSharp;
+using Arcd.Ingest.Buffers;
 
 namespace Arcd.Ingest.Wire.Compression;
 
@@ -48,7 +49,7 @@ public static class BodyDecompressor
         Invalid,
     }
 
-    public static Status Decompress(ArraySegment<byte> compressed, BodyEncoding encoding, long maxBytes, out RentedBytes? output, out string? error)
+    public static Status Decompress(ArraySegment<byte> compressed, BodyEncoding encoding, long maxBytes, out PooledBuffer? output, out string? error)
     {
         output = null;
         error = null;
@@ -104,7 +105,7 @@ public static class BodyDecompressor
             ArrayPool<byte>.Shared.Return(buffer);
             return Status.Invalid;
         }
-        output = new RentedBytes(buffer, length);
+        output = PooledBuffer.Adopt(buffer, length);
         return Status.Ok;
     }
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 using Arcd.Ingest.Columnar;
-using Arcd.Ingest.Parquet;
+using Arcd.Ingest.Buffers;
 
 namespace Arcd.Ingest.Wire.LineProtocol;
 

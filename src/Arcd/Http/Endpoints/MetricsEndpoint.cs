@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Arcd.Ingest.Shards;
 using Microsoft.AspNetCore.Http;
+using Arcd.Ingest.Metrics;
 
 namespace Arcd.Http.Endpoints;
 

@@ -7,6 +7,7 @@ using Arcd.Ingest.Wire;
 using Arcd.Ingest.Wire.Compression;
 using Arcd.Ingest.Wire.LineProtocol;
 using Microsoft.AspNetCore.Http;
+using Arcd.Ingest.Metrics;
 
 namespace Arcd.Http.Endpoints;
 

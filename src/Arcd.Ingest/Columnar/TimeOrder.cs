@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Arcd.Ingest.Flush;
+namespace Arcd.Ingest.Columnar;
 
 /// <summary>
 /// Rows of a buffer in time order: the sorted times plus the permutation that puts every other

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Arcd.Ingest.Storage;
+namespace Arcd.Ingest.Platform;
 
 /// <summary>
 /// The one durability call .NET does not expose: fsync of a directory, which makes a rename

@@ -1,4 +1,4 @@
-namespace Arcd.Ingest.Shards;
+namespace Arcd.Ingest.Metrics;
 
 /// <summary>Plain counters updated with Interlocked; read for logs, /ready and /metrics.</summary>
 public sealed class EngineCounters

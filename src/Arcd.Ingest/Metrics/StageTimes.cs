@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Arcd.Ingest.Shards;
+namespace Arcd.Ingest.Metrics;
 
 /// <summary>The stages of the data path whose time /metrics reports (the profiling plan, built in).</summary>
 public enum Stage

@@ -1,4 +1,4 @@
-namespace Arcd.Ingest.Shards;
+namespace Arcd.Ingest.Platform;
 
 /// <summary>
 /// A multi-producer queue with one consumer pattern: producers hand off under a short lock (the

@@ -1,21 +1,44 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace Arcd.Ingest.Parquet;
+namespace Arcd.Ingest.Buffers;
 
-/// <summary>A growable byte buffer on rented arrays: pages and footers are built here, then written once.</summary>
-internal sealed class PooledBuffer : IDisposable
+/// <summary>
+/// The one pooled-bytes type: bytes in an array rented from <see cref="ArrayPool{T}.Shared"/>,
+/// growable (pages, footers and WAL frames are built here, then written once) or adopted whole
+/// (a request body read or decompressed into a rented array). The array goes back to the pool
+/// exactly once, by <see cref="Dispose"/>; a second Dispose does nothing.
+/// </summary>
+public sealed class PooledBuffer : IDisposable
 {
     private byte[] _array;
+    private bool _disposed;
 
     public PooledBuffer(int initialCapacity = 4096)
     {
         _array = ArrayPool<byte>.Shared.Rent(initialCapacity);
     }
 
+    private PooledBuffer(byte[] rented, int length)
+    {
+        _array = rented;
+        Length = length;
+    }
+
+    /// <summary>Takes ownership of an array rented from the shared pool whose first <paramref name="length"/> bytes are the content.</summary>
+    public static PooledBuffer Adopt(byte[] rented, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, rented.Length);
+        return new PooledBuffer(rented, length);
+    }
+
     public int Length { get; private set; }
-    public ReadOnlySpan<byte> Span => _array.AsSpan(0, Length);
-    public ReadOnlyMemory<byte> Memory => _array.AsMemory(0, Length);
+    public ReadOnlySpan<byte> Span => Array.AsSpan(0, Length);
+    public ReadOnlyMemory<byte> Memory => Array.AsMemory(0, Length);
+    public ArraySegment<byte> Segment => new(Array, 0, Length);
+
+    /// <summary>The rented array (longer than <see cref="Length"/>); throws once disposed.</summary>
+    public byte[] Array => _disposed ? throw new ObjectDisposedException(nameof(PooledBuffer)) : _array;
 
     public void Clear() => Length = 0;
 
@@ -73,8 +96,11 @@ internal sealed class PooledBuffer : IDisposable
 
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         ArrayPool<byte>.Shared.Return(_array);
         _array = [];
+        Length = 0;
     }
 
     private void Ensure(int extra)

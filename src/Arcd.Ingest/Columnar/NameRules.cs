@@ -1,4 +1,4 @@
-namespace Arcd.Ingest.Wire;
+namespace Arcd.Ingest.Columnar;
 
 /// <summary>
 /// Names that become directory names. Checked before any path is built, so a name can never

@@ -1,12 +1,12 @@
 using System.Globalization;
 using Arcd.Ingest.Columnar;
-using Arcd.Ingest.Shards;
+using Arcd.Ingest.Wal;
 using Arcd.Ingest.Storage;
 using Arcd.Ingest.Wire;
 using Arcd.Ingest.Wire.LineProtocol;
 using Microsoft.Extensions.Logging;
 
-namespace Arcd.Ingest.Wal;
+namespace Arcd.Ingest.Shards;
 
 /// <summary>What replay found and did.</summary>
 public sealed record RecoveryResult(int Segments, long Records, long RowsReplayed, long RowsAlreadyDurable, int Problems, long NextLsn, bool Completed);

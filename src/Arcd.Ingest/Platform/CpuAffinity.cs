@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Arcd.Ingest.Shards;
+namespace Arcd.Ingest.Platform;
 
 /// <summary>Pins the calling thread to one CPU (Linux <c>sched_setaffinity</c>); elsewhere it says why it cannot.</summary>
 internal static unsafe partial class CpuAffinity

@@ -1,0 +1,28 @@
+namespace Arcd.Ingest.Wal;
+
+/// <summary>The checkpoint log of each shard's WAL directory, opened on first use (replay may use logs of shards that no longer exist).</summary>
+public sealed class CheckpointLogs(string walDirectory) : IDisposable
+{
+    private readonly Dictionary<int, CheckpointLog> _logs = [];
+
+    public Action<string>? Report { get; set; }
+
+    public CheckpointLog Get(int shard)
+    {
+        lock (_logs)
+        {
+            if (!_logs.TryGetValue(shard, out var log))
+                _logs.Add(shard, log = CheckpointLog.Open(Path.Combine(walDirectory, $"shard-{shard}"), shard, Report));
+            return log;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_logs)
+        {
+            foreach (var log in _logs.Values) log.Dispose();
+            _logs.Clear();
+        }
+    }
+}

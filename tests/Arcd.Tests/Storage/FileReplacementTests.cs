@@ -1,0 +1,135 @@
+using Arcd.Ingest.Storage;
+using Arcd.Tests.Support;
+
+namespace Arcd.Tests.Storage;
+
+/// <summary>
+/// "Replace these files by this one" is exactly once through a crash at every step: each storage
+/// operation is atomic, so a kill -9 is the process stopping after any number of them. Recovery
+/// must then leave either all inputs and no output, or the output and no input — never both,
+/// never neither — and no manifest.
+/// </summary>
+public class FileReplacementTests
+{
+    private static readonly string[] Inputs = ["db/m/2024/01/01/00/a.parquet", "db/m/2024/01/01/00/b.parquet", "db/m/2024/01/01/00/c.parquet"];
+    private const string Output = "db/m/2024/01/01/00/m_compacted.parquet";
+
+    [Fact]
+    public void Replace_leaves_the_output_alone_and_no_manifest()
+    {
+        using var temp = new TempDirectory();
+        var storage = Seed(temp.Path);
+        storage.Replace(Inputs, Output, s => s.Write("merged"u8));
+        Assert.Equal([Output], storage.List("db", recursive: true).Select(f => f.Path));
+        Assert.Empty(storage.PendingReplacements());
+        Assert.Empty(storage.List(FileReplacement.ManifestDirectory));
+    }
+
+    [Fact]
+    public void Replace_by_nothing_deletes_the_inputs()
+    {
+        using var temp = new TempDirectory();
+        var storage = Seed(temp.Path);
+        storage.Replace(Inputs, null, null);
+        Assert.Empty(storage.List("db", recursive: true));
+        Assert.Empty(storage.PendingReplacements());
+    }
+
+    [Fact]
+    public void The_output_may_not_be_an_input()
+    {
+        using var temp = new TempDirectory();
+        var storage = Seed(temp.Path);
+        Assert.Throws<ArgumentException>(() => storage.Replace(Inputs, Inputs[0], s => s.WriteByte(1)));
+        Assert.Equal(Inputs, storage.List("db", recursive: true).Select(f => f.Path));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_crash_after_any_step_recovers_to_exactly_one_of_the_two_states(bool withOutput)
+    {
+        // Count the mutating steps of an uninterrupted replacement, then crash after each of them.
+        int steps;
+        using (var temp = new TempDirectory())
+        {
+            var counting = new CrashingStorage(Seed(temp.Path), crashAfter: int.MaxValue);
+            counting.Replace(Inputs, withOutput ? Output : null, withOutput ? s => s.Write("merged"u8) : null);
+            steps = counting.Steps;
+        }
+        Assert.Equal(withOutput ? 6 : 5, steps); // manifest put, (output rename), 3 deletes, manifest delete
+
+        for (var crashAfter = 0; crashAfter < steps; crashAfter++)
+        {
+            using var temp = new TempDirectory();
+            var crashing = new CrashingStorage(Seed(temp.Path), crashAfter);
+            Assert.Throws<SimulatedCrash>(() => crashing.Replace(Inputs, withOutput ? Output : null, withOutput ? s => s.Write("merged"u8) : null));
+
+            var restarted = new LocalFileStorage(temp.Path);
+            var outcomes = restarted.RecoverReplacements();
+            restarted.SweepTemporaryFiles("");
+            var files = restarted.List("db", recursive: true).Select(f => f.Path).ToList();
+            var rolledForward = withOutput ? files.SequenceEqual([Output]) : files.Count == 0;
+            var rolledBack = files.SequenceEqual(Inputs);
+            Assert.True(rolledForward ^ rolledBack, $"crash after step {crashAfter}: {string.Join(", ", files)}");
+            Assert.Empty(restarted.PendingReplacements());
+            Assert.Empty(Directory.GetFiles(temp.Path, "*.tmp", SearchOption.AllDirectories));
+            if (crashAfter == 0) Assert.True(rolledBack, "nothing was committed yet");
+            if (outcomes.Count == 1) Assert.Equal(rolledForward, outcomes[0].RolledForward);
+            if (rolledForward && withOutput) Assert.Equal("merged"u8.ToArray(), File.ReadAllBytes(Path.Combine(temp.Path, Output)));
+
+            // The next attempt finishes the job.
+            if (rolledBack) restarted.Replace(Inputs, withOutput ? Output : null, withOutput ? s => s.Write("merged"u8) : null);
+            Assert.Equal(withOutput ? [Output] : [], restarted.List("db", recursive: true).Select(f => f.Path));
+        }
+    }
+
+    private static LocalFileStorage Seed(string root)
+    {
+        var storage = new LocalFileStorage(root);
+        foreach (var input in Inputs) storage.Put(input, s => s.Write(new byte[] { 1, 2, 3 }));
+        return storage;
+    }
+
+    private sealed class SimulatedCrash : Exception;
+
+    /// <summary>Passes operations through to a real storage and "dies" after <c>crashAfter</c> mutations (puts committed, deletes).</summary>
+    private sealed class CrashingStorage(LocalFileStorage inner, int crashAfter) : IFileStorage
+    {
+        public int Steps { get; private set; }
+        public string Location => inner.Location;
+
+        public void Put(string path, Action<Stream> writeContent, Action? beforeCommit = null)
+        {
+            // A crash inside beforeCommit (or at the rename) leaves the temp file, as kill -9 would: done by hand.
+            inner.Put(path, writeContent, () =>
+            {
+                beforeCommit?.Invoke();
+                Step();
+            });
+        }
+
+        public bool Exists(string path) => inner.Exists(path);
+        public IReadOnlyList<StoredFile> List(string directory, bool recursive = false) => inner.List(directory, recursive);
+        public IReadOnlyList<string> ListDirectories(string directory) => inner.ListDirectories(directory);
+        public Stream OpenRead(string path) => inner.OpenRead(path);
+
+        public bool Delete(string path)
+        {
+            Step();
+            return inner.Delete(path);
+        }
+
+        public void Replace(IReadOnlyList<string> inputs, string? output, Action<Stream>? writeContent) =>
+            FileReplacement.Replace(this, inputs, output, writeContent);
+
+        public IReadOnlyList<ReplacementOutcome> RecoverReplacements() => FileReplacement.Recover(this);
+        public IReadOnlyList<ReplacementManifest> PendingReplacements() => FileReplacement.Pending(this);
+
+        private void Step()
+        {
+            if (Steps == crashAfter) throw new SimulatedCrash();
+            Steps++;
+        }
+    }
+}
