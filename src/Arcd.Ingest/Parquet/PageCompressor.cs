@@ -5,17 +5,16 @@ using Arcd.Ingest.Buffers;
 namespace Arcd.Ingest.Parquet;
 
 /// <summary>Compresses one page body into a reusable buffer with the file's codec.</summary>
-internal sealed class PageCompressor(ParquetCompression compression) : IDisposable
+internal sealed class PageCompressor(ParquetCompression compression, int zstdLevel) : IDisposable
 {
-    private const int ZstdLevel = 1;
     private Compressor? _zstd;
 
     /// <summary>parquet.thrift CompressionCodec.</summary>
     public int Codec => compression switch
     {
-        ParquetCompression.Snappy => 1,
-        ParquetCompression.Zstd => 6,
-        _ => 0,
+        ParquetCompression.Snappy => ParquetFormat.Codec.Snappy,
+        ParquetCompression.Zstd => ParquetFormat.Codec.Zstd,
+        _ => ParquetFormat.Codec.Uncompressed,
     };
 
     public ReadOnlySpan<byte> Compress(ReadOnlySpan<byte> body, PooledBuffer scratch)
@@ -31,7 +30,7 @@ internal sealed class PageCompressor(ParquetCompression compression) : IDisposab
             }
             case ParquetCompression.Zstd:
             {
-                _zstd ??= new Compressor(ZstdLevel);
+                _zstd ??= new Compressor(zstdLevel);
                 var written = _zstd.Wrap(body, scratch.GetSpan(Compressor.GetCompressBound(body.Length)));
                 scratch.Advance(written);
                 return scratch.Span;

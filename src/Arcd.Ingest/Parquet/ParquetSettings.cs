@@ -7,8 +7,11 @@ public enum ParquetCompression
     None,
 }
 
-/// <summary>How files are encoded: page compression (zstd at level 1, its fast end).</summary>
-public sealed record ParquetSettings(ParquetCompression Compression)
+/// <summary>
+/// How files are encoded: page compression, and zstd's level (1, its fast end, for flushes; Arc's
+/// compaction writes level 3).
+/// </summary>
+public sealed record ParquetSettings(ParquetCompression Compression, int ZstdLevel = 1)
 {
     public static readonly ParquetSettings Default = new(ParquetCompression.Snappy);
 

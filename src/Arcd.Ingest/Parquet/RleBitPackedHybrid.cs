@@ -31,13 +31,26 @@ internal static class RleBitPackedHybrid
         var groups = (values.Length + 7) / 8;
         output.WriteUnsignedVarInt(((ulong)groups << 1) | 1);
         var packed = output.GetSpan(groups * bitWidth);
-        packed.Clear();
-        long bit = 0;
+        // Values go into a 64-bit accumulator at their width, least significant bits first, and whole
+        // bytes leave it as they fill: fewer than 8 bits wait plus at most 32 new ones always fit.
+        var mask = bitWidth == 32 ? uint.MaxValue : (1u << bitWidth) - 1;
+        ulong pending = 0;
+        var pendingBits = 0;
+        var at = 0;
         foreach (var value in values)
         {
-            for (var b = 0; b < bitWidth; b++, bit++)
-                if ((value & (1 << b)) != 0) packed[(int)(bit >> 3)] |= (byte)(1 << (int)(bit & 7));
+            pending |= (ulong)((uint)value & mask) << pendingBits;
+            pendingBits += bitWidth;
+            while (pendingBits >= 8)
+            {
+                packed[at++] = (byte)pending;
+                pending >>= 8;
+                pendingBits -= 8;
+            }
         }
+        if (pendingBits > 0) packed[at++] = (byte)pending;
+        // The last group's missing values are zero padding that the reader ignores.
+        packed[at..].Clear();
         output.Advance(groups * bitWidth);
     }
 

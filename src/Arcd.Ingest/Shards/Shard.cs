@@ -10,6 +10,19 @@ using Arcd.Ingest.Platform;
 
 namespace Arcd.Ingest.Shards;
 
+/// <summary>A request's standing with the shard's write-ahead log.</summary>
+internal enum LogState
+{
+    /// <summary>Not written to a log: the WAL is off, or the request is a replayed record (logged in an earlier run).</summary>
+    NotLogged,
+
+    /// <summary>Appended; <see cref="WriteItem.Lsn"/> is its record.</summary>
+    Logged,
+
+    /// <summary>The log write failed: the request is refused and none of its rows is kept.</summary>
+    Failed,
+}
+
 /// <summary>One request on its way to its shard: its decoded batches and, for the WAL, its body.</summary>
 internal sealed class WriteItem
 {
@@ -27,7 +40,9 @@ internal sealed class WriteItem
     /// <summary>Set for records re-applied from the WAL at start: their (origin shard, lsn); not logged again.</summary>
     public (int Shard, long Lsn)? Replayed { get; init; }
 
-    public long Lsn { get; set; } = -1;
+    /// <summary>Where the shard's log stands with this request; <see cref="Lsn"/> is meaningful once <see cref="LogState.Logged"/>.</summary>
+    public LogState Log { get; set; }
+    public long Lsn { get; set; }
 
     /// <summary>When the request entered the shard's queue (Stopwatch timestamp), for the queue-wait stage.</summary>
     public long EnqueuedAt { get; init; } = Stopwatch.GetTimestamp();
@@ -169,7 +184,11 @@ internal sealed partial class Shard
             var stages = _engine.Counters.Stages;
             var start = Stopwatch.GetTimestamp();
             foreach (var item in _drained)
-                if (item.Replayed is null) item.Lsn = wal.Append(item.Format, item.Precision, item.NowMicros, item.Database, item.Body!.Memory.Span);
+            {
+                if (item.Replayed is not null) continue;
+                item.Lsn = wal.Append(item.Format, item.Precision, item.NowMicros, item.Database, item.Body!.Memory.Span);
+                item.Log = LogState.Logged;
+            }
             wal.Write();
             stages.Add(Stage.WalWrite, start);
             if (_engine.WalMode == WalMode.Sync)
@@ -191,7 +210,7 @@ internal sealed partial class Shard
                 item.Completion?.Fail(new WalUnavailableException(ex.Message, ex));
                 foreach (var batch in item.Batches) batch.Dispose();
                 _engine.Budget.Release(item.ReservedBytes);
-                item.Lsn = -2;
+                item.Log = LogState.Failed;
             }
         }
         finally
@@ -207,8 +226,8 @@ internal sealed partial class Shard
 
     private void Apply(WriteItem item)
     {
-        if (item.Lsn == -2) return; // failed to log
-        var origin = item.Replayed?.Shard ?? (item.Lsn >= 0 ? _index : -1);
+        if (item.Log == LogState.Failed) return;
+        var origin = item.Replayed?.Shard ?? (item.Log == LogState.Logged ? _index : -1);
         var lsn = item.Replayed?.Lsn ?? item.Lsn;
         try
         {

@@ -26,6 +26,18 @@ public sealed class CheckpointLog : IDisposable
     public const string FileName = "checkpoint.log";
     private const byte EntryVersion = 1;
 
+    /// <summary>Byte offsets of an intent's fixed part (FORMAT.md, "Checkpoints"); persisted, never change.</summary>
+    private static class Layout
+    {
+        public const int Version = 0;     // u8
+        public const int Hour = 1;        // i64
+        public const int FirstLsn = 9;    // i64
+        public const int FirstIndex = 17; // i32
+        public const int LastLsn = 21;    // i64
+        public const int LastIndex = 29;  // i32
+        public const int Strings = 33;    // 4 × (u16 length + UTF-8): database, measurement, schema, path
+    }
+
     private readonly Lock _lock = new();
     private readonly string _path;
     private readonly int _shard;
@@ -132,14 +144,14 @@ public sealed class CheckpointLog : IDisposable
     private static byte[] Serialize(CheckpointEntry entry)
     {
         var strings = new[] { entry.Database, entry.Measurement, entry.Schema, entry.RelativePath }.Select(Encoding.UTF8.GetBytes).ToArray();
-        var payload = new byte[1 + 8 + 8 + 4 + 8 + 4 + strings.Sum(s => 2 + s.Length)];
-        payload[0] = EntryVersion;
-        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(1), entry.Hour);
-        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(9), entry.First.Lsn);
-        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(17), entry.First.Index);
-        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(21), entry.Last.Lsn);
-        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(29), entry.Last.Index);
-        var offset = 33;
+        var payload = new byte[Layout.Strings + strings.Sum(s => 2 + s.Length)];
+        payload[Layout.Version] = EntryVersion;
+        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(Layout.Hour), entry.Hour);
+        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(Layout.FirstLsn), entry.First.Lsn);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(Layout.FirstIndex), entry.First.Index);
+        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(Layout.LastLsn), entry.Last.Lsn);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(Layout.LastIndex), entry.Last.Index);
+        var offset = Layout.Strings;
         foreach (var text in strings)
         {
             BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(offset), (ushort)text.Length);
@@ -152,9 +164,9 @@ public sealed class CheckpointLog : IDisposable
     private static bool TryParse(ReadOnlySpan<byte> payload, int shard, out CheckpointEntry? entry)
     {
         entry = null;
-        if (payload.Length < 33 || payload[0] != EntryVersion) return false;
+        if (payload.Length < Layout.Strings || payload[Layout.Version] != EntryVersion) return false;
         var strings = new string[4];
-        var offset = 33;
+        var offset = Layout.Strings;
         for (var i = 0; i < 4; i++)
         {
             if (payload.Length < offset + 2) return false;
@@ -164,9 +176,9 @@ public sealed class CheckpointLog : IDisposable
             offset += 2 + length;
         }
         entry = new CheckpointEntry(strings[0], strings[1], strings[2],
-            new WalPosition(shard, BinaryPrimitives.ReadInt64LittleEndian(payload[9..]), BinaryPrimitives.ReadInt32LittleEndian(payload[17..])),
-            new WalPosition(shard, BinaryPrimitives.ReadInt64LittleEndian(payload[21..]), BinaryPrimitives.ReadInt32LittleEndian(payload[29..])),
-            BinaryPrimitives.ReadInt64LittleEndian(payload[1..]), strings[3]);
+            new WalPosition(shard, BinaryPrimitives.ReadInt64LittleEndian(payload[Layout.FirstLsn..]), BinaryPrimitives.ReadInt32LittleEndian(payload[Layout.FirstIndex..])),
+            new WalPosition(shard, BinaryPrimitives.ReadInt64LittleEndian(payload[Layout.LastLsn..]), BinaryPrimitives.ReadInt32LittleEndian(payload[Layout.LastIndex..])),
+            BinaryPrimitives.ReadInt64LittleEndian(payload[Layout.Hour..]), strings[3]);
         return true;
     }
 }

@@ -17,15 +17,23 @@ public enum WalMode
 /// </summary>
 public static class WalFraming
 {
-    public const int FrameHeaderBytes = 8;
+    /// <summary>Byte offsets of a frame header (FORMAT.md, "Frames"); persisted, never change.</summary>
+    public static class Layout
+    {
+        public const int Length = 0;    // u32, payload bytes
+        public const int Checksum = 4;  // u32, CRC-32C of the payload
+        public const int Payload = 8;
+    }
+
+    public const int FrameHeaderBytes = Layout.Payload;
     public const int MaxPayloadBytes = 1 << 30;
 
     public static uint Checksum(ReadOnlySpan<byte> payload) => Crc32C.Compute(payload);
 
     public static void WriteHeader(Span<byte> destination, ReadOnlySpan<byte> payload)
     {
-        BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)payload.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], Checksum(payload));
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[Layout.Length..], (uint)payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[Layout.Checksum..], Checksum(payload));
     }
 
     public enum ReadStatus

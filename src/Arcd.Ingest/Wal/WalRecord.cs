@@ -11,38 +11,48 @@ namespace Arcd.Ingest.Wal;
 /// </summary>
 public sealed record WalRecord(long Lsn, BodyFormat Format, byte Precision, long NowMicros, string Database, ReadOnlyMemory<byte> Body)
 {
-    // lsn i64 | format u8 | precision u8 | now i64 | database length u16 | database | body
-    public const int FixedBytes = 8 + 1 + 1 + 8 + 2;
+    /// <summary>Byte offsets of the record payload's fixed header (FORMAT.md, "Record payload"); persisted, never change.</summary>
+    public static class Layout
+    {
+        public const int Lsn = 0;              // i64
+        public const int Format = 8;           // u8, BodyFormat
+        public const int Precision = 9;        // u8, TimePrecision
+        public const int NowMicros = 10;       // i64
+        public const int DatabaseLength = 18;  // u16
+        public const int Database = 20;        // UTF-8, then the body
+    }
+
+    public const int FixedBytes = Layout.Database;
 
     public static int PayloadLength(string database, int bodyLength) => FixedBytes + Encoding.UTF8.GetByteCount(database) + bodyLength;
 
     public static void WritePayload(Span<byte> destination, long lsn, BodyFormat format, byte precision, long nowMicros, string database, ReadOnlySpan<byte> body)
     {
-        BinaryPrimitives.WriteInt64LittleEndian(destination, lsn);
-        destination[8] = (byte)format;
-        destination[9] = precision;
-        BinaryPrimitives.WriteInt64LittleEndian(destination[10..], nowMicros);
-        var nameLength = Encoding.UTF8.GetBytes(database, destination[20..]);
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[18..], (ushort)nameLength);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[Layout.Lsn..], lsn);
+        destination[Layout.Format] = (byte)format;
+        destination[Layout.Precision] = precision;
+        BinaryPrimitives.WriteInt64LittleEndian(destination[Layout.NowMicros..], nowMicros);
+        var nameLength = Encoding.UTF8.GetBytes(database, destination[Layout.Database..]);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[Layout.DatabaseLength..], (ushort)nameLength);
         // The name was written after its length slot; this keeps one pass over the destination.
-        body.CopyTo(destination[(20 + nameLength)..]);
+        body.CopyTo(destination[(Layout.Database + nameLength)..]);
     }
 
     public static bool TryParse(ReadOnlySpan<byte> payload, out WalRecord? record)
     {
         record = null;
         if (payload.Length < FixedBytes) return false;
-        var format = (BodyFormat)payload[8];
+        var format = (BodyFormat)payload[Layout.Format];
         if (!Enum.IsDefined(format)) return false;
-        var nameLength = BinaryPrimitives.ReadUInt16LittleEndian(payload[18..]);
+        var nameLength = BinaryPrimitives.ReadUInt16LittleEndian(payload[Layout.DatabaseLength..]);
         if (payload.Length < FixedBytes + nameLength) return false;
         record = new WalRecord(
-            BinaryPrimitives.ReadInt64LittleEndian(payload),
+            BinaryPrimitives.ReadInt64LittleEndian(payload[Layout.Lsn..]),
             format,
-            payload[9],
-            BinaryPrimitives.ReadInt64LittleEndian(payload[10..]),
-            Encoding.UTF8.GetString(payload.Slice(20, nameLength)),
-            payload[(20 + nameLength)..].ToArray());
+            payload[Layout.Precision],
+            BinaryPrimitives.ReadInt64LittleEndian(payload[Layout.NowMicros..]),
+            Encoding.UTF8.GetString(payload.Slice(Layout.Database, nameLength)),
+            payload[(Layout.Database + nameLength)..].ToArray());
         return true;
     }
 }

@@ -6,7 +6,18 @@ namespace Arcd.Ingest.Wal;
 /// <summary>Segment files: <c>{shard dir}/{first lsn, 19 digits}.wal</c> with a 24-byte header (FORMAT.md).</summary>
 public static class WalSegment
 {
-    public const int HeaderBytes = 24;
+    /// <summary>Byte offsets of the segment header (FORMAT.md, "Segment header"); persisted, never change.</summary>
+    public static class Layout
+    {
+        public const int Magic = 0;      // 8 bytes, "ARCDWAL1"
+        public const int Version = 8;    // u16
+        public const int Reserved = 10;  // u16, 0
+        public const int Shard = 12;     // i32
+        public const int FirstLsn = 16;  // i64
+        public const int End = 24;
+    }
+
+    public const int HeaderBytes = Layout.End;
     public const ushort Version = 1;
     public const string Extension = ".wal";
     public const string CorruptExtension = ".corrupt";
@@ -16,11 +27,11 @@ public static class WalSegment
 
     public static void WriteHeader(Span<byte> destination, int shard, long firstLsn)
     {
-        Magic.CopyTo(destination);
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[8..], Version);
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[10..], 0);
-        BinaryPrimitives.WriteInt32LittleEndian(destination[12..], shard);
-        BinaryPrimitives.WriteInt64LittleEndian(destination[16..], firstLsn);
+        Magic.CopyTo(destination[Layout.Magic..]);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[Layout.Version..], Version);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[Layout.Reserved..], 0);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[Layout.Shard..], shard);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[Layout.FirstLsn..], firstLsn);
     }
 
     /// <summary>Checks magic and version; returns an error text or null.</summary>
@@ -29,11 +40,11 @@ public static class WalSegment
         shard = 0;
         firstLsn = 0;
         if (data.Length < HeaderBytes) return $"shorter than the {HeaderBytes}-byte header";
-        if (!data[..8].SequenceEqual(Magic)) return "not an arcd WAL segment (bad magic)";
-        var version = BinaryPrimitives.ReadUInt16LittleEndian(data[8..]);
+        if (!data.Slice(Layout.Magic, Magic.Length).SequenceEqual(Magic)) return "not an arcd WAL segment (bad magic)";
+        var version = BinaryPrimitives.ReadUInt16LittleEndian(data[Layout.Version..]);
         if (version != Version) return $"segment version {version} is not supported (this arcd reads version {Version})";
-        shard = BinaryPrimitives.ReadInt32LittleEndian(data[12..]);
-        firstLsn = BinaryPrimitives.ReadInt64LittleEndian(data[16..]);
+        shard = BinaryPrimitives.ReadInt32LittleEndian(data[Layout.Shard..]);
+        firstLsn = BinaryPrimitives.ReadInt64LittleEndian(data[Layout.FirstLsn..]);
         return null;
     }
 
