@@ -11,7 +11,7 @@ namespace Arcd.Tests.Integration;
 /// </summary>
 public class StorageFaultTests
 {
-    [Fact]
+    [SkippableFact]
     public async Task A_full_disk_turns_into_503s_and_everything_lands_once_it_clears()
     {
         using var temp = new TempDirectory();
@@ -21,7 +21,7 @@ public class StorageFaultTests
         {
             // Mounting needs root (CI runs as root); elsewhere the storage tests above still cover retries.
             Assert.True(Environment.GetEnvironmentVariable("CI") is null, "CI must be able to mount a tmpfs for the disk-full test");
-            return;
+            Skip.If(true, "mounting a 1 MiB tmpfs needs root");
         }
         try
         {
