@@ -22,7 +22,7 @@ public static class StartupBench
         exec -> /health 200, exec -> first 204, and idle RSS.
         """;
 
-    // PROTOCOL.md TV1: the smallest realistic write.
+    // docs/PROTOCOL.md §12 TV1: the smallest realistic write.
     private static readonly byte[] Tv1 = Convert.FromHexString(
         "82a16da3637075a7636f6c756d6e7383a474696d6592cf0000018bcfe56800cf0000018bcfe56be8a4686f737492a161a162a5757361676592cb3ff8000000000000cb4004000000000000");
 

@@ -14,7 +14,7 @@ public enum KindClass : byte
 }
 
 /// <summary>
-/// The per-measurement column-kind catalog (PROTOCOL.md Part A item 3): once a column has held
+/// The per-measurement column-kind catalog (docs/PROTOCOL.md Part A item 3): once a column has held
 /// numbers, strings or booleans, a request that gives it another kind is refused with a 400, so a
 /// measurement never holds files a query cannot union. int64 and float64 are both "numeric" and may
 /// alternate between files. Stored as JSON lines, appended and fsynced before the request that

@@ -151,7 +151,7 @@ public sealed class Column : IDisposable
     }
 
     /// <summary>
-    /// Within one request an integer column that meets a float becomes float64 (PROTOCOL.md Part A
+    /// Within one request an integer column that meets a float becomes float64 (docs/PROTOCOL.md Part A
     /// item 3: no silent truncation). Integers beyond 2^53 lose precision, as they would in any reader
     /// that widens int64 to double.
     /// </summary>

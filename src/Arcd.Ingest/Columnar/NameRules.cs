@@ -24,7 +24,7 @@ public static class NameRules
         return true;
     }
 
-    /// <summary>PROTOCOL.md Part A item 4: <c>^[A-Za-z_][A-Za-z0-9_.-]{0,127}$</c> (dots allowed, unlike Arc).</summary>
+    /// <summary>docs/PROTOCOL.md Part A item 4: <c>^[A-Za-z_][A-Za-z0-9_.-]{0,127}$</c> (dots allowed, unlike Arc).</summary>
     public static bool IsValidMeasurement(ReadOnlySpan<char> name)
     {
         if (name.Length is 0 or > MaxMeasurementLength) return false;

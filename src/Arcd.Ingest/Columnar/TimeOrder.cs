@@ -42,24 +42,43 @@ internal sealed class TimeOrder : IDisposable
             if (t < min) min = t;
             if (t > max) max = t;
         }
-        // A buffer spans seconds to hours of microseconds: a stable LSD radix sort on the offsets from
-        // the minimum needs 2-4 passes, several times faster than the comparison sort, which was the
-        // largest single hot spot of the profile (9.5% of CPU). Wide spans fall back to it.
-        var span = (ulong)(max - min);
-        if (count >= RadixThreshold && span < 1UL << 44)
+        // Stable, so rows with equal timestamps keep their arrival order (docs/PROTOCOL.md §4.3): compaction
+        // keeps the last written of duplicate rows, which needs that order. A stable LSD radix sort on the
+        // offsets from the minimum (2-4 passes for a buffer's span of seconds to hours, at most 6) is several
+        // times faster than a comparison sort, which was the largest single hot spot of the profile (9.5% of
+        // CPU); small buffers use insertion sort.
+        if (count >= RadixThreshold)
         {
-            RadixSort(times, min, span, sorted, permutation);
+            RadixSort(times, min, (ulong)(max - min), sorted, permutation);
         }
         else
         {
             for (var i = 0; i < count; i++) permutation[i] = i;
-            // Ties keep no particular order, as in Arc (PROTOCOL.md §4.3).
-            Array.Sort(sorted, permutation, 0, count);
+            InsertionSort(sorted.AsSpan(0, count), permutation.AsSpan(0, count));
         }
         return new TimeOrder(sorted, permutation, count);
     }
 
     private const int RadixThreshold = 256;
+
+    /// <summary>Stable: an element moves left only past strictly greater times.</summary>
+    private static void InsertionSort(Span<long> keys, Span<int> rows)
+    {
+        for (var i = 1; i < keys.Length; i++)
+        {
+            var key = keys[i];
+            var row = rows[i];
+            var j = i - 1;
+            while (j >= 0 && keys[j] > key)
+            {
+                keys[j + 1] = keys[j];
+                rows[j + 1] = rows[j];
+                j--;
+            }
+            keys[j + 1] = key;
+            rows[j + 1] = row;
+        }
+    }
     private const int DigitBits = 11;
     private const int Buckets = 1 << DigitBits;
 

@@ -27,7 +27,7 @@ public sealed record ReplacementOutcome(ReplacementManifest Manifest, bool Rolle
 /// </summary>
 public static class FileReplacement
 {
-    public const string ManifestDirectory = "_arcd/replacements";
+    public const string ManifestDirectory = ".arcd/replacements";
     private const int Version = 1;
 
     public static void Replace(IFileStorage storage, IReadOnlyList<string> inputs, string? output, Action<Stream>? writeContent)

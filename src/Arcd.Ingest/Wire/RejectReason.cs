@@ -34,7 +34,7 @@ public enum RejectReason
 
 /// <summary>
 /// A refusal with the message a client sees: where (column, row, byte offset) and what, plus up to
-/// <see cref="MaxDetails"/> per-element or per-line details (PROTOCOL.md Part A item 1).
+/// <see cref="MaxDetails"/> per-element or per-line details (docs/PROTOCOL.md Part A item 1).
 /// </summary>
 public readonly record struct DecodeError(RejectReason Reason, string Message, IReadOnlyList<ErrorDetail>? Details = null)
 {

@@ -1,6 +1,6 @@
 namespace Arcd.Ingest.Wire;
 
-/// <summary>Arc's time-unit detection (PROTOCOL.md §1.4): the first value of a column decides the unit.</summary>
+/// <summary>Arc's time-unit detection (docs/PROTOCOL.md §1.4): the first value of a column decides the unit.</summary>
 public enum TimeUnit
 {
     Seconds,

@@ -67,7 +67,7 @@ public static class QueryPlanner
         {
             var dotted = string.Join('.', parts);
             var home = headerDatabase ?? DefaultDatabase;
-            // "cpu.load" may be a measurement with a dot (PROTOCOL.md Part A item 4) rather than db.measurement.
+            // "cpu.load" may be a measurement with a dot (docs/PROTOCOL.md Part A item 4) rather than db.measurement.
             if (root.HasMeasurement(home, dotted) && (headerDatabase is not null || !root.HasMeasurement(parts[0], string.Join('.', parts.Skip(1)))))
                 (database, measurement) = (home, dotted);
             else if (headerDatabase is not null)

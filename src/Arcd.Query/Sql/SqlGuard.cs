@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Arcd.Query.Sql;
 
 /// <summary>
-/// The first line of the query sandbox (PROTOCOL.md §7.1): one read-only statement, no file
+/// The first line of the query sandbox (docs/PROTOCOL.md §7.1): one read-only statement, no file
 /// functions. It is not the only line: DuckDB itself runs with external access off, reads
 /// confined to the data root and its configuration locked, and (on Linux) its threads cannot
 /// write any file (see <c>Engine/QuerySandbox</c>).

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Arcd.Auth;
 
 /// <summary>
-/// Where a client's token may be (PROTOCOL.md §3.1 and Part A item 4), first match wins:
+/// Where a client's token may be (docs/PROTOCOL.md §3.1 and Part A item 4), first match wins:
 /// <c>Authorization: Bearer t</c>, <c>Token t</c>, <c>Basic base64(user:t)</c> (the password is the
 /// token, as InfluxDB 1.x clients send it), any other <c>Authorization</c> value verbatim,
 /// <c>x-api-key: t</c>, then the <c>p</c> query parameter (InfluxDB 1.x).

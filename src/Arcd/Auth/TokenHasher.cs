@@ -5,7 +5,7 @@ using System.Text;
 namespace Arcd.Auth;
 
 /// <summary>
-/// Arc's token hashes (PROTOCOL.md §3.3): <c>$pbkdf2-sha256$&lt;iterations&gt;$&lt;salt b64&gt;$&lt;key b64&gt;</c>
+/// Arc's token hashes (docs/PROTOCOL.md §3.3): <c>$pbkdf2-sha256$&lt;iterations&gt;$&lt;salt b64&gt;$&lt;key b64&gt;</c>
 /// (PBKDF2-HMAC-SHA256, 16-byte salt, 32-byte key, standard base64 without padding), and Arc's
 /// legacy bare lowercase hex SHA-256 of the token, accepted so an old store keeps working.
 /// Comparisons are constant-time.

@@ -30,7 +30,7 @@ public static class JsonResponse
     }
 
     /// <summary>
-    /// Arc's ingest error shape <c>{"error": "..."}</c>, plus PROTOCOL.md Part A's
+    /// Arc's ingest error shape <c>{"error": "..."}</c>, plus docs/PROTOCOL.md Part A's
     /// <c>"details": [{"index" | "line", "column", "reason"}]</c> when there are several failures.
     /// </summary>
     public static Task ErrorAsync(HttpContext context, int status, string message, IReadOnlyList<ErrorDetail>? details = null) =>

@@ -8,7 +8,7 @@ using Arcd.Tests.Wire.Compression;
 namespace Arcd.Tests.Integration;
 
 /// <summary>
-/// PROTOCOL.md §12's test vectors against the running daemon, adjusted by Part A (all-or-nothing,
+/// docs/PROTOCOL.md §12's test vectors against the running daemon, adjusted by Part A (all-or-nothing,
 /// 4xx for client errors, dotted measurements, strict line protocol), checked down to the Parquet.
 /// </summary>
 public class ProtocolVectorTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>

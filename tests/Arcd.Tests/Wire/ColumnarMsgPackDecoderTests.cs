@@ -9,7 +9,7 @@ public class ColumnarMsgPackDecoderTests
 {
     private const long Now = 1_750_000_000_000_000;
 
-    // PROTOCOL.md TV1.
+    // docs/PROTOCOL.md §12 TV1.
     internal const string Tv1 = """
         82 a1 6d a3 63 70 75 a7 63 6f 6c 75 6d 6e 73 83 a4 74 69 6d 65 92 cf 00 00 01 8b cf e5 68 00
         cf 00 00 01 8b cf e5 6b e8 a4 68 6f 73 74 92 a1 61 a1 62 a5 75 73 61 67 65 92 cb 3f f8 00 00
@@ -138,7 +138,7 @@ public class ColumnarMsgPackDecoderTests
     [Fact]
     public void Scalar_column_values_are_dropped_as_Arc_does()
     {
-        // PROTOCOL.md TV12 minus the int/float part: "note" is a scalar and is not stored.
+        // docs/PROTOCOL.md §12 TV12 minus the int/float part: "note" is a scalar and is not stored.
         var body = MsgPack.Hex("""
             82 a1 6d a3 63 70 75 a7 63 6f 6c 75 6d 6e 73 84 a4 74 69 6d 65 92 cf 00 00 01 8b cf e5 68 00
             cf 00 00 01 8b cf e5 6b e8 a1 76 92 01 cb 40 07 33 33 33 33 33 33 a4 6e 6f 74 65 a6 73 63 61

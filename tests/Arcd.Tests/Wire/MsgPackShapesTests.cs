@@ -8,7 +8,7 @@ using MessagePack;
 
 namespace Arcd.Tests.Wire;
 
-/// <summary>Every MessagePack shape of PROTOCOL.md §1.3 beyond the single columnar map.</summary>
+/// <summary>Every MessagePack shape of docs/PROTOCOL.md §1.3 beyond the single columnar map.</summary>
 public class MsgPackShapesTests
 {
     private const long Now = 1_750_000_000_000_000;

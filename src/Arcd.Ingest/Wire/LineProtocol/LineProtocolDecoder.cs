@@ -6,7 +6,7 @@ using Arcd.Ingest.Buffers;
 namespace Arcd.Ingest.Wire.LineProtocol;
 
 /// <summary>
-/// InfluxDB line protocol, strictly (PROTOCOL.md Part A item 4):
+/// InfluxDB line protocol, strictly (docs/PROTOCOL.md Part A item 4):
 /// <c>measurement[,tag=value...] field=value[,field=value...] [timestamp]</c> with Influx's escapes,
 /// quoted string fields, <c>i</c>/<c>u</c> integers, floats with exponents, every boolean
 /// spelling, comments, blank lines and CRLF. Input may arrive in any split (<see cref="Feed"/>);

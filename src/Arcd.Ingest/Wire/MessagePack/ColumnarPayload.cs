@@ -6,7 +6,7 @@ namespace Arcd.Ingest.Wire.MessagePack;
 
 /// <summary>
 /// The columnar form's <c>columns</c> map: <c>{"col": [v0, v1, ...]}</c> straight into pooled typed
-/// columns (PROTOCOL.md §1.3–1.5 with Part A: an integer column that meets a float becomes float64).
+/// columns (docs/PROTOCOL.md §1.3–1.5 with Part A: an integer column that meets a float becomes float64).
 /// </summary>
 internal static class ColumnarPayload
 {
@@ -76,7 +76,7 @@ internal static class ColumnarPayload
 
         if (!sawTime)
         {
-            // Arc fills a missing time column with the server's clock (PROTOCOL.md §1.4).
+            // Arc fills a missing time column with the server's clock (docs/PROTOCOL.md §1.4).
             for (var i = 0; i < Math.Max(rows, 0); i++) batch.Time.AppendInt64(context.NowMicros);
         }
         failure = default;

@@ -5,7 +5,7 @@ using MessagePack;
 namespace Arcd.Ingest.Wire.MessagePack;
 
 /// <summary>
-/// Decodes every MessagePack shape Arc accepts (PROTOCOL.md §1.3, with Part A): a payload map, a
+/// Decodes every MessagePack shape Arc accepts (docs/PROTOCOL.md §1.3, with Part A): a payload map, a
 /// top-level array of payloads, or <c>{"batch": [...]}</c>; each payload columnar
 /// (<c>{"m", "columns"}</c>) or a row record (<c>m, t, h, fields | f, tags</c>). Row records are
 /// grouped per measurement into one batch each. All or nothing: one bad element rejects the

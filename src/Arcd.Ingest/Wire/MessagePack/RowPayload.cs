@@ -7,7 +7,7 @@ using MessagePack;
 namespace Arcd.Ingest.Wire.MessagePack;
 
 /// <summary>
-/// One row record <c>{m, t, h, fields | f, tags}</c> (PROTOCOL.md §1.3, Part A item 10): appended to
+/// One row record <c>{m, t, h, fields | f, tags}</c> (docs/PROTOCOL.md §1.3, Part A item 10): appended to
 /// its measurement's <see cref="RowBatchBuilder"/>. <c>h</c> sets the <c>host</c> tag; without
 /// <c>h</c> a <c>host</c> in <c>tags</c> is kept; <c>"unknown"</c> only when neither is given.
 /// A field named like one of the record's tags is stored as <c>&lt;field&gt;_value</c>.

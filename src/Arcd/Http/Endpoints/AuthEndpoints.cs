@@ -7,7 +7,7 @@ namespace Arcd.Http.Endpoints;
 
 /// <summary>
 /// <c>GET /api/v1/auth/verify</c> (public; checks the presented token) and the admin token API of
-/// PROTOCOL.md §3.5: create, list, get, update, delete, revoke, rotate. Token values appear only in
+/// docs/PROTOCOL.md §3.5: create, list, get, update, delete, revoke, rotate. Token values appear only in
 /// the answer that creates or rotates them.
 /// </summary>
 public sealed class AuthEndpoints(AuthGate gate)

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Arcd.Http.Endpoints;
 
-/// <summary><c>GET /health</c> (alive) and <c>GET /ready</c> (accepting writes), in Arc's shapes (PROTOCOL.md §7.5).</summary>
+/// <summary><c>GET /health</c> (alive) and <c>GET /ready</c> (accepting writes), in Arc's shapes (docs/PROTOCOL.md §7.5).</summary>
 public sealed class HealthEndpoints(DaemonState state, Arcd.Ingest.Shards.IngestEngine engine)
 {
     public Task HealthAsync(HttpContext context)

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace Arcd.Http.Endpoints;
 
 /// <summary>
-/// The read API of PROTOCOL.md §7: SQL as Arc's JSON envelope or an Arrow IPC stream, the
+/// The read API of docs/PROTOCOL.md §7: SQL as Arc's JSON envelope or an Arrow IPC stream, the
 /// planner's row estimate, and the database and measurement listings. DuckDB is started by the
 /// first query (<see cref="QueryEngine"/>); the listings read the data root directly.
 /// </summary>

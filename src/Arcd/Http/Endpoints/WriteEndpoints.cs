@@ -6,7 +6,7 @@ namespace Arcd.Http.Endpoints;
 
 /// <summary>
 /// The four write endpoints and where each takes its database and precision from
-/// (PROTOCOL.md §1.1, §2.1): the <c>x-arc-database</c> header first, then the endpoint's query
+/// (docs/PROTOCOL.md §1.1, §2.1): the <c>x-arc-database</c> header first, then the endpoint's query
 /// parameter, then <c>default</c>.
 /// </summary>
 public sealed class WriteEndpoints(WritePipeline pipeline)

@@ -6,7 +6,7 @@ namespace Arcd.Tests.Wire.Compression;
 
 public class BodyDecompressorTests
 {
-    // PROTOCOL.md TV2: TV1 gzip-compressed.
+    // docs/PROTOCOL.md §12 TV2: TV1 gzip-compressed.
     internal const string Tv2 = """
         1f 8b 08 00 00 00 00 00 02 ff 6b 5a 98 bb 38 b9 a0 74 79 72 7e 4e 69 6e 5e 71 f3 92 92 cc dc
         d4 49 e7 19 18 18 bb cf 3f cd 60 80 32 b2 5f 2c c9 c8 2f 2e 99 b4 30 71 61 d2 d2 d2 e2 c4 f4

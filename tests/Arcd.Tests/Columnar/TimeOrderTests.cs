@@ -1,7 +1,6 @@
-using Arcd.Ingest.Flush;
 using Arcd.Ingest.Columnar;
 
-namespace Arcd.Tests.Flush;
+namespace Arcd.Tests.Columnar;
 
 public class TimeOrderTests
 {
@@ -54,6 +53,23 @@ public class TimeOrderTests
                 if (i > 0 && span != long.MaxValue && count >= 256 && order.SortedTimes[i - 1] == order.SortedTimes[i])
                     Assert.True(order.SourceRow(i - 1) < row);
             }
+        }
+    }
+
+    [Theory]
+    [InlineData(10, 5L)]                    // insertion sort
+    [InlineData(5_000, 50L)]                // radix, one pass
+    [InlineData(5_000, long.MaxValue / 2)]  // radix, six passes over a span wider than 2^44
+    public void Equal_times_keep_their_arrival_order(int count, long spread)
+    {
+        var random = new Random(count);
+        var times = Enumerable.Range(0, count).Select(_ => random.NextInt64(-spread, spread) / Math.Max(1, spread / 8) * Math.Max(1, spread / 8)).ToArray();
+        using var order = TimeOrder.Compute(times);
+        for (var i = 1; i < count; i++)
+        {
+            var (previous, current) = (order.SourceRow(i - 1), order.SourceRow(i));
+            Assert.True(times[previous] < times[current] || times[previous] == times[current] && previous < current,
+                $"position {i}: row {previous} ({times[previous]}) before row {current} ({times[current]})");
         }
     }
 }
