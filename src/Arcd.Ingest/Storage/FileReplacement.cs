@@ -30,20 +30,62 @@ public static class FileReplacement
     public const string ManifestDirectory = ".arcd/replacements";
     private const int Version = 1;
 
+    /// <summary>How long a replacement waits for arcd's own queries that may have listed its files (longer than any query may run).</summary>
+    public static TimeSpan ReaderWait { get; set; } = TimeSpan.FromMinutes(10);
+
     public static void Replace(IFileStorage storage, IReadOnlyList<string> inputs, string? output, Action<Stream>? writeContent)
     {
         var manifest = new ReplacementManifest(NewId(), output, [.. inputs], DateTime.UtcNow);
-        if (output is not null)
+        var pending = new PendingReplacement(manifest.Inputs, output);
+        var readers = storage.Readers;
+        try
         {
-            ArgumentNullException.ThrowIfNull(writeContent);
-            if (inputs.Contains(output)) throw new ArgumentException("the output must not be one of the inputs", nameof(output));
-            storage.Put(output, writeContent, beforeCommit: () => storage.Put(manifest.Path, s => Serialize(manifest, s)));
+            // Readers that start from here list the partition file by file (ReadEpochs); the ones before may
+            // hold a glob that would expand to inputs and output together, so the output waits for them.
+            void Publish()
+            {
+                storage.Put(manifest.Path, s => Serialize(manifest, s));
+                readers.Register(pending);
+                if (!readers.WaitForEarlierReaders(ReaderWait))
+                    throw new TimeoutException($"queries still running after {ReaderWait}: replacement of {inputs.Count} files abandoned");
+            }
+
+            if (output is not null)
+            {
+                ArgumentNullException.ThrowIfNull(writeContent);
+                if (inputs.Contains(output)) throw new ArgumentException("the output must not be one of the inputs", nameof(output));
+                storage.Put(output, writeContent, beforeCommit: Publish);
+            }
+            else
+            {
+                Publish();
+            }
+            // Readers that listed the inputs (the output was not there yet) finish before the inputs go.
+            readers.WaitForEarlierReaders(ReaderWait);
+            Complete(storage, manifest);
         }
-        else
+        catch
         {
-            storage.Put(manifest.Path, s => Serialize(manifest, s));
+            // Not committed: the inputs stand. Drop the manifest now rather than at the next recovery.
+            if (output is null || !storage.Exists(output)) TryDelete(storage, manifest.Path);
+            throw;
         }
-        Complete(storage, manifest);
+        finally
+        {
+            readers.Unregister(pending);
+        }
+    }
+
+    private static void TryDelete(IFileStorage storage, string path)
+    {
+        try
+        {
+            storage.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Recovery drops it later: a manifest whose output does not exist is rolled back.
+        }
     }
 
     public static IReadOnlyList<ReplacementOutcome> Recover(IFileStorage storage)

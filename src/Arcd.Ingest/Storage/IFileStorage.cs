@@ -17,6 +17,9 @@ public interface IFileStorage
     /// <summary>Human-readable location for logs and <c>check-config</c>.</summary>
     string Location { get; }
 
+    /// <summary>arcd's own readers of this storage, which replacements wait for and hide their inputs from.</summary>
+    ReadEpochs Readers { get; }
+
     /// <summary>
     /// Writes a file at <paramref name="path"/> from what <paramref name="writeContent"/> produces.
     /// <paramref name="beforeCommit"/> runs once the content is durable and before it becomes visible

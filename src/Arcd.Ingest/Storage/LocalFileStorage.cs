@@ -23,6 +23,7 @@ public sealed class LocalFileStorage : IFileStorage
 
     public string Root { get; }
     public string Location => Root;
+    public ReadEpochs Readers { get; } = new();
 
     public bool Exists(string path) => File.Exists(FullPath(path));
 

@@ -84,6 +84,54 @@ public class FileReplacementTests
         }
     }
 
+    [Fact]
+    public async Task Readers_never_see_inputs_and_output_together_and_inputs_outlive_the_readers_that_listed_them()
+    {
+        using var temp = new TempDirectory();
+        var storage = Seed(temp.Path);
+        var early = storage.Readers.BeginRead(); // may have planned a glob over the inputs
+        var observations = new List<string>();
+        // A thread of its own: on a 2-core CI machine the thread pool may be busy with other tests.
+        var done = new TaskCompletionSource();
+        var replacer = new Thread(() =>
+        {
+            try
+            {
+                storage.Replace(Inputs, Output, s => s.Write("merged"u8));
+                done.SetResult();
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        });
+        replacer.Start();
+        var replaced = done.Task;
+
+        // The output waits for the early reader; meanwhile later readers see the replacement pending and the inputs only.
+        Assert.True(SpinWait.SpinUntil(() => storage.Readers.PendingUnder("db/m/").Count == 1, TimeSpan.FromSeconds(10)));
+        using (var middle = storage.Readers.BeginRead())
+        {
+            Assert.False(storage.Exists(Output));
+            Thread.Sleep(200);
+            Assert.False(replaced.IsCompleted);
+            early.Dispose();
+            // The output appears, but the inputs stay while this reader (which listed them) runs.
+            Assert.True(SpinWait.SpinUntil(() => storage.Exists(Output), TimeSpan.FromSeconds(10)));
+            var late = storage.Readers.BeginRead();
+            var pending = storage.Readers.PendingUnder("db/m/");
+            Assert.Single(pending);
+            Assert.All(Inputs, i => Assert.True(storage.Exists(i)));
+            late.Dispose();
+            Thread.Sleep(200);
+            Assert.All(Inputs, i => Assert.True(storage.Exists(i)));
+        }
+        await replaced.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([Output], storage.List("db", recursive: true).Select(f => f.Path));
+        Assert.Empty(storage.Readers.PendingUnder("db/"));
+        Assert.Equal(0, storage.Readers.ActiveReaders);
+    }
+
     private static LocalFileStorage Seed(string root)
     {
         var storage = new LocalFileStorage(root);
@@ -98,6 +146,7 @@ public class FileReplacementTests
     {
         public int Steps { get; private set; }
         public string Location => inner.Location;
+        public ReadEpochs Readers => inner.Readers;
 
         public void Put(string path, Action<Stream> writeContent, Action? beforeCommit = null)
         {
