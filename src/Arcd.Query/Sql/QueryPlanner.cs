@@ -46,8 +46,10 @@ public static class QueryPlanner
             var hours = root.HourDirectories(database, measurement, fromHour, toHour);
             partitions += hours.Count;
             if (hours.Count == 0) hasNoFiles = true;
-            if (files is not null) files += hours.Sum(h => Directory.EnumerateFiles(h, "*.parquet").Count());
-            var source = ReadParquet(root, database, measurement, hours, pruned);
+            var visible = root.VisibleFiles(database, measurement, hours);
+            if (files is not null) files += visible?.Count ?? hours.Sum(h => Directory.EnumerateFiles(h, "*.parquet").Count());
+            if (visible is { Count: 0 }) hasNoFiles = true;
+            var source = ReadParquet(root, database, measurement, hours, pruned, visible);
             if (!table.HasAlias) source += " AS " + QuoteIdentifier(measurement);
             if (table.End <= rewritten.Length) rewritten.Remove(table.Start, table.End - table.Start).Insert(table.Start, source);
         }
@@ -82,20 +84,41 @@ public static class QueryPlanner
         return (database, measurement);
     }
 
-    private static string ReadParquet(DataRoot root, string database, string measurement, List<string> hours, bool pruned)
+    /// <summary>
+    /// The measurement's files as a <c>read_parquet</c>: the whole layout by glob when nothing prunes
+    /// it, one glob per partition when the WHERE clause does, and the files one by one while a
+    /// replacement (compaction) runs there, so its inputs and output are never read together.
+    /// </summary>
+    private static string ReadParquet(DataRoot root, string database, string measurement, List<string> partitions, bool pruned, List<string>? visible)
     {
         var sb = new StringBuilder("read_parquet(");
-        if (!pruned || hours.Count == 0)
+        var basePath = root.MeasurementPath(database, measurement);
+        IEnumerable<string> sources;
+        if (visible is { Count: > 0 }) sources = visible;
+        else if (pruned && partitions.Count > 0) sources = partitions.Select(p => p + "/*.parquet");
+        else
         {
-            sb.Append(QuoteLiteral(root.MeasurementPath(database, measurement) + "/*/*/*/*/*.parquet"));
+            // Hour files, and day files of daily compaction when there are any (a pattern that matches nothing is an error).
+            var depthOfDays = basePath.Count(c => c == '/') + 3;
+            var hasDayFiles = partitions.Any(p => p.Count(c => c == '/') == depthOfDays);
+            var hasHourFiles = partitions.Count == 0 || partitions.Any(p => p.Count(c => c == '/') != depthOfDays);
+            var globs = new List<string>();
+            if (hasHourFiles) globs.Add(basePath + "/*/*/*/*/*.parquet");
+            if (hasDayFiles) globs.Add(basePath + "/*/*/*/*.parquet");
+            sources = globs;
+        }
+        var list = sources.ToList();
+        if (list.Count == 1 && visible is null && !pruned)
+        {
+            sb.Append(QuoteLiteral(list[0]));
         }
         else
         {
             sb.Append('[');
-            for (var i = 0; i < hours.Count; i++)
+            for (var i = 0; i < list.Count; i++)
             {
                 if (i > 0) sb.Append(", ");
-                sb.Append(QuoteLiteral(hours[i] + "/*.parquet"));
+                sb.Append(QuoteLiteral(list[i]));
             }
             sb.Append(']');
         }

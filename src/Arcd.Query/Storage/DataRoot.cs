@@ -1,7 +1,6 @@
 using System.Globalization;
-using Arcd.Ingest.Storage;
-using Arcd.Ingest.Wire;
 using Arcd.Ingest.Columnar;
+using Arcd.Ingest.Storage;
 
 namespace Arcd.Query.Storage;
 
@@ -14,9 +13,48 @@ public sealed record MeasurementInfo(string Database, string Measurement, int Fi
 /// <c>YYYY/MM/DD/HH</c> holding <c>*.parquet</c>. Only complete files match: a file being
 /// written is a hidden <c>.tmp</c> until its rename.
 /// </summary>
-public sealed class DataRoot(string root)
+public sealed class DataRoot(string root, ReadEpochs? readers = null)
 {
     public string Root { get; } = Path.GetFullPath(root).TrimEnd('/') + "/";
+
+    /// <summary>
+    /// A lease for one query, from listing its files to its end: replacements (compaction) wait for
+    /// it before they make an output visible or delete inputs (<see cref="ReadEpochs"/>).
+    /// </summary>
+    public IDisposable BeginRead() => readers is null ? NoLease.Instance : readers.BeginRead();
+
+    /// <summary>
+    /// The files of a measurement's partitions that a reader may see now: the inputs of a replacement
+    /// in flight whose output exists are hidden, and so is an output not yet complete. Null when no
+    /// replacement touches the measurement, so the planner can keep its globs.
+    /// </summary>
+    public List<string>? VisibleFiles(string database, string measurement, IReadOnlyList<string> partitions)
+    {
+        var pending = readers?.PendingUnder($"{database}/{measurement}/");
+        if (pending is null || pending.Count == 0) return null;
+        var hidden = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var replacement in pending)
+        {
+            if (replacement.Output is not null && File.Exists(Root + replacement.Output))
+                foreach (var input in replacement.Inputs) hidden.Add(Root + input);
+            else if (replacement.Output is not null)
+                hidden.Add(Root + replacement.Output);
+        }
+        var files = new List<string>();
+        foreach (var partition in partitions)
+            foreach (var file in Directory.EnumerateFiles(partition, "*.parquet"))
+                if (!hidden.Contains(file)) files.Add(file);
+        files.Sort(StringComparer.Ordinal);
+        return files;
+    }
+
+    private sealed class NoLease : IDisposable
+    {
+        public static readonly NoLease Instance = new();
+        public void Dispose()
+        {
+        }
+    }
 
     public IReadOnlyList<string> Databases() =>
         Children(Root).Where(d => NameRules.IsValidDatabase(d)).Order(StringComparer.Ordinal).ToList();
@@ -45,8 +83,10 @@ public sealed class DataRoot(string root)
     }
 
     /// <summary>
-    /// The hour directories of a measurement whose hour (UTC, hours since the epoch) lies in
-    /// [<paramref name="fromHour"/>, <paramref name="toHour"/>] and that hold at least one file.
+    /// The partition directories of a measurement that hold at least one file and may hold rows of
+    /// the hours [<paramref name="fromHour"/>, <paramref name="toHour"/>] (UTC, hours since the epoch):
+    /// hour directories <c>YYYY/MM/DD/HH</c> of those hours, and day directories <c>YYYY/MM/DD</c>
+    /// overlapping them that hold files of their own (daily compaction writes there).
     /// </summary>
     public List<string> HourDirectories(string database, string measurement, long fromHour, long toHour)
     {
@@ -60,6 +100,8 @@ public sealed class DataRoot(string root)
                     DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date)) continue;
             var dayHour = (long)(date - DateTime.UnixEpoch).TotalHours;
             if (dayHour + 23 < fromHour || dayHour > toHour) continue;
+            var dayPath = $"{basePath}/{year}/{month}/{day}";
+            if (Directory.EnumerateFiles(dayPath, "*.parquet").Any()) found.Add(dayPath);
             foreach (var hh in Numbered($"{basePath}/{year}/{month}/{day}", 2))
             {
                 var hour = dayHour + int.Parse(hh, CultureInfo.InvariantCulture);

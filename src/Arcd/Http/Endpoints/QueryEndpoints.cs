@@ -6,6 +6,7 @@ using Apache.Arrow.Ipc;
 using Arcd.Logging;
 using Arcd.Query.Engine;
 using Arcd.Query.Output;
+using Arcd.Ingest.Storage;
 using Arcd.Query.Sql;
 using Arcd.Query.Storage;
 using Microsoft.AspNetCore.Http;
@@ -18,10 +19,10 @@ namespace Arcd.Http.Endpoints;
 /// planner's row estimate, and the database and measurement listings. DuckDB is started by the
 /// first query (<see cref="QueryEngine"/>); the listings read the data root directly.
 /// </summary>
-public sealed class QueryEndpoints(QuerySettings settings, ILogger logger)
+public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, ReadEpochs? readers = null)
 {
     private const string DatabaseHeader = "x-arc-database";
-    private readonly DataRoot _root = new(settings.DataRoot);
+    private readonly DataRoot _root = new(settings.DataRoot, readers);
     private readonly Lock _startLock = new();
     private QueryEngine? _engine;
 
@@ -56,6 +57,8 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger)
             await ShowAsync(context, show!, start);
             return;
         }
+        // From listing the files to the end of the query: compaction never deletes a file under it.
+        using var lease = _root.BeginRead();
         var plan = await PlanAsync(context, sql, start, arrowErrors: false);
         if (plan is null) return;
         var options = new OutputOptions(start, IsTrue(context.Request.Headers["x-arc-profile"]));
@@ -85,6 +88,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger)
             await ArrowErrorAsync(context, StatusCodes.Status400BadRequest, "SHOW commands are answered by /api/v1/query, not /api/v1/query/arrow");
             return;
         }
+        using var lease = _root.BeginRead();
         var plan = await PlanAsync(context, sql, start, arrowErrors: true);
         if (plan is null) return;
         var options = new OutputOptions(start, false, codec is null ? null : new CompressionCodecFactory(), codec);
