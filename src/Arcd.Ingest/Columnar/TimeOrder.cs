@@ -7,7 +7,7 @@ namespace Arcd.Ingest.Columnar;
 /// column in the same order. Already-sorted input (the common case: one writer, increasing time)
 /// costs one pass and no permutation.
 /// </summary>
-internal sealed class TimeOrder : IDisposable
+public sealed class TimeOrder : IDisposable
 {
     private long[]? _sortedTimes;
     private int[]? _permutation;

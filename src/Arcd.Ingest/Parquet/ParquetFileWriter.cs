@@ -17,7 +17,7 @@ public readonly record struct ParquetColumn(string Name, ColumnKind Kind);
 /// <see cref="StringChunks"/> (encodings per type), <see cref="PageWriter"/> (pages),
 /// <see cref="FooterWriter"/> (the Thrift footer), <see cref="ParquetFormat"/> (the numbers).
 /// </summary>
-internal sealed class ParquetFileWriter : IDisposable
+public sealed class ParquetFileWriter : IDisposable
 {
     private readonly PageWriter _writer;
     private readonly IReadOnlyList<ParquetColumn> _schema;

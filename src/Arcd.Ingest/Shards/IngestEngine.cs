@@ -182,6 +182,13 @@ public sealed class IngestEngine
         _replaying = false;
     }
 
+    /// <summary>
+    /// Before files are replaced by <paramref name="output"/> (compaction): the WAL's checkpoint intents
+    /// that name them are copied to name the output, so a replay after a crash still finds those rows
+    /// durable once the inputs are gone. A no-op with the WAL off.
+    /// </summary>
+    public int RepointCheckpoints(IReadOnlyCollection<string> inputs, string output) => Checkpoints?.Repoint(inputs, output) ?? 0;
+
     internal string ShardDirectory(int shard) => Path.Combine(_walDirectory!, $"shard-{shard}");
 
     internal void BufferStarted() => Interlocked.Increment(ref _liveBuffers);

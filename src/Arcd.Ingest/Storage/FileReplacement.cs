@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Arcd.Ingest.Platform;
 
 namespace Arcd.Ingest.Storage;
 
@@ -48,6 +49,7 @@ public static class FileReplacement
                 readers.Register(pending);
                 if (!readers.WaitForEarlierReaders(ReaderWait))
                     throw new TimeoutException($"queries still running after {ReaderWait}: replacement of {inputs.Count} files abandoned");
+                CrashPoints.Hit("replace-before-visible");
             }
 
             if (output is not null)
@@ -60,6 +62,7 @@ public static class FileReplacement
             {
                 Publish();
             }
+            CrashPoints.Hit("replace-after-visible");
             // Readers that listed the inputs (the output was not there yet) finish before the inputs go.
             readers.WaitForEarlierReaders(ReaderWait);
             Complete(storage, manifest);
@@ -122,7 +125,10 @@ public static class FileReplacement
     {
         var deleted = 0;
         foreach (var input in manifest.Inputs)
+        {
             if (storage.Delete(input)) deleted++;
+            if (deleted == 1) CrashPoints.Hit("replace-mid-delete");
+        }
         storage.Delete(manifest.Path);
         return deleted;
     }

@@ -105,6 +105,35 @@ public sealed class CheckpointLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Files are being replaced (compaction): every intent naming one of <paramref name="inputs"/> gets a
+    /// copy naming <paramref name="output"/>, appended and synced in one write. Replay then finds the rows
+    /// durable in whichever file exists; the copies must be durable before any input is deleted.
+    /// Returns the number of intents copied.
+    /// </summary>
+    public int Repoint(IReadOnlySet<string> inputs, string output)
+    {
+        lock (_lock)
+        {
+            var moved = _entries.Where(e => inputs.Contains(e.RelativePath)).Select(e => e with { RelativePath = output }).ToList();
+            if (moved.Count == 0) return 0;
+            using var frames = new MemoryStream();
+            Span<byte> header = stackalloc byte[WalFraming.FrameHeaderBytes];
+            foreach (var entry in moved)
+            {
+                var payload = Serialize(entry);
+                WalFraming.WriteHeader(header, payload);
+                frames.Write(header);
+                frames.Write(payload);
+            }
+            _file.Write(frames.GetBuffer(), 0, (int)frames.Length);
+            _file.Flush();
+            Posix.DataSync(_file.SafeFileHandle);
+            _entries.AddRange(moved);
+            return moved.Count;
+        }
+    }
+
     /// <summary>Rewrites the log without the entries that only cover records below <paramref name="firstNeededLsn"/>.</summary>
     public void Trim(long firstNeededLsn)
     {

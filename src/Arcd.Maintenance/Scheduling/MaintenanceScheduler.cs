@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Logging;
+
+namespace Arcd.Maintenance.Scheduling;
+
+/// <summary>A job the scheduler runs at its cron times (UTC).</summary>
+public sealed record ScheduledJob(string Name, CronSchedule Schedule, Action Run);
+
+/// <summary>What <c>/api/v1/.../status</c> shows of a job.</summary>
+public sealed record ScheduledJobState(string Name, string Schedule, DateTime? NextRunUtc, DateTime? LastRunUtc, string? LastError);
+
+/// <summary>
+/// The maintenance scheduler shared by compaction (and retention and continuous queries after it):
+/// one dedicated thread that runs each job at its cron times, one job at a time, in the order
+/// they fall due. A tick missed while an earlier job ran (or while the process was down) runs once,
+/// late, not once per missed tick. The clock is a <see cref="TimeProvider"/>, so tests move time
+/// instead of sleeping.
+/// </summary>
+public sealed partial class MaintenanceScheduler : IDisposable
+{
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromSeconds(1);
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly List<Entry> _jobs = [];
+    private readonly ManualResetEventSlim _wake = new();
+    private readonly Thread _thread;
+    private volatile bool _stopping;
+
+    private sealed class Entry(ScheduledJob job, DateTime next)
+    {
+        public ScheduledJob Job { get; } = job;
+        public DateTime Next { get; set; } = next;
+        public DateTime? LastRun { get; set; }
+        public string? LastError { get; set; }
+    }
+
+    public MaintenanceScheduler(IEnumerable<ScheduledJob> jobs, TimeProvider clock, ILogger logger)
+    {
+        _clock = clock;
+        _logger = logger;
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var job in jobs) _jobs.Add(new Entry(job, job.Schedule.Next(now)));
+        _thread = new Thread(Run) { Name = "arcd-scheduler", IsBackground = true };
+    }
+
+    public void Start()
+    {
+        if (_jobs.Count > 0) _thread.Start();
+    }
+
+    public IReadOnlyList<ScheduledJobState> States()
+    {
+        lock (_jobs) return _jobs.Select(e => new ScheduledJobState(e.Job.Name, e.Job.Schedule.Text, _stopping ? null : e.Next, e.LastRun, e.LastError)).ToList();
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _wake.Set();
+        if (_thread.IsAlive) _thread.Join(TimeSpan.FromSeconds(30));
+        _wake.Dispose();
+    }
+
+    private void Run()
+    {
+        while (!_stopping)
+        {
+            Entry? due = null;
+            var now = _clock.GetUtcNow().UtcDateTime;
+            lock (_jobs)
+            {
+                foreach (var entry in _jobs)
+                    if (entry.Next <= now && (due is null || entry.Next < due.Next)) due = entry;
+            }
+            if (due is null)
+            {
+                DateTime next;
+                lock (_jobs) next = _jobs.Min(e => e.Next);
+                var wait = next - now;
+                _wake.Wait(wait < MaxSleep ? (wait > TimeSpan.Zero ? wait : TimeSpan.Zero) : MaxSleep);
+                _wake.Reset();
+                continue;
+            }
+            try
+            {
+                LogRunning(_logger, due.Job.Name);
+                due.Job.Run();
+                due.LastError = null;
+            }
+            catch (Exception ex)
+            {
+                // A failed run is logged and retried at its next time; the scheduler and the daemon go on.
+                due.LastError = ex.Message;
+                LogFailed(_logger, ex, due.Job.Name);
+            }
+            lock (_jobs)
+            {
+                due.LastRun = now;
+                due.Next = due.Job.Schedule.Next(_clock.GetUtcNow().UtcDateTime);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "scheduler: running {Job}")]
+    private static partial void LogRunning(ILogger logger, string job);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "scheduler: {Job} failed; it runs again at its next time")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string job);
+}
