@@ -153,3 +153,28 @@ public sealed class LocalFileStorage : IFileStorage
         }
     }
 }
+
+/// <summary>
+/// One process at a time maintains a data root: the daemon holds <c>.arcd/root.lock</c> while it
+/// runs (an advisory flock), and offline tools (<c>arcd compact</c>) refuse to start while it does.
+/// </summary>
+public static class DataRootLock
+{
+    public const string FileName = "root.lock";
+
+    /// <summary>The held lock (dispose to release), or null when another process holds it.</summary>
+    public static FileStream? TryAcquire(string root)
+    {
+        var directory = Path.Combine(root, ".arcd");
+        Directory.CreateDirectory(directory);
+        try
+        {
+            // FileShare.None takes an exclusive flock on Unix: a second holder fails at once.
+            return new FileStream(Path.Combine(directory, FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}

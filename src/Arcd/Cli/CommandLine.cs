@@ -7,6 +7,7 @@ public enum Verb
     Version,
     Help,
     Token,
+    Compact,
 }
 
 /// <summary>What the command line asked for: a verb, an optional config file, and key overrides.</summary>
@@ -15,18 +16,24 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
     /// <summary>For <c>arcd token ...</c>: the subcommand and its own options (--name, --permissions, ...).</summary>
     public TokenArguments? Token { get; init; }
 
+    /// <summary>For <c>arcd compact</c>: the tiers (empty: every enabled one) and the database (null: all).</summary>
+    public CompactArguments? Compact { get; init; }
+
     public const string Usage = """
         usage: arcd [run] [--config PATH] [--Section:Key=value ...]
                arcd check-config [--config PATH] [--Section:Key=value ...]
                arcd token create --name NAME [--permissions read,write] [--expires 30d] [--description TEXT]
                arcd token list
                arcd token revoke ID|NAME
+               arcd compact [--tier hourly,daily] [--database NAME] [--config PATH] [--Section:Key=value ...]
                arcd version
                arcd help
 
         run           start the daemon (the default verb)
         check-config  print the effective configuration as JSON, or the precise error (exit 2)
         token         manage API tokens in Auth:TokenFile (safe while the daemon runs)
+        compact       run one compaction cycle now on Storage:Root, for cron-less operation; refuses while a
+                      daemon runs on that root (use POST /api/v1/compaction/trigger then)
         version       print the version
 
         Configuration: --config PATH, else ./arcd.json, else /etc/arcd/arcd.json, else embedded
@@ -40,9 +47,23 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
         string? configPath = null;
         var overrides = new List<string>();
         TokenArguments? token = null;
+        CompactArguments? compact = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
+            if (i == 0 && arg == "compact")
+            {
+                verb = Verb.Compact;
+                compact = new CompactArguments();
+                continue;
+            }
+            if (compact is not null && arg is "--tier" or "--database")
+            {
+                if (i + 1 >= args.Count) throw new ArgumentException($"{arg} needs a value");
+                if (arg == "--tier") compact.Tiers = args[++i];
+                else compact.Database = args[++i];
+                continue;
+            }
             if (i == 0 && arg == "token")
             {
                 if (args.Count < 2) throw new ArgumentException("token needs a subcommand: create, list or revoke");
@@ -86,7 +107,7 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
             }
         }
         if (token is not null) token.Validate();
-        return new CommandLine(verb, configPath, overrides) { Token = token };
+        return new CommandLine(verb, configPath, overrides) { Token = token, Compact = compact };
     }
 
     private static bool TryTokenOption(IReadOnlyList<string> args, ref int i, TokenArguments token)
@@ -116,6 +137,13 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
             default: verb = default; return false;
         }
     }
+}
+
+/// <summary>What <c>arcd compact</c> was asked to do.</summary>
+public sealed class CompactArguments
+{
+    public string Tiers { get; set; } = "";
+    public string? Database { get; set; }
 }
 
 /// <summary>What <c>arcd token</c> was asked to do.</summary>

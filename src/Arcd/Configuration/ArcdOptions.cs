@@ -8,7 +8,7 @@ namespace Arcd.Configuration;
 /// </summary>
 public sealed class ArcdOptions
 {
-    public static readonly string[] SectionNames = ["Server", "Storage", "Wal", "Ingest", "Auth", "Query", "Log"];
+    public static readonly string[] SectionNames = ["Server", "Storage", "Wal", "Ingest", "Auth", "Query", "Compaction", "Log"];
 
     public ServerOptions Server { get; set; } = new();
     public StorageOptions Storage { get; set; } = new();
@@ -16,6 +16,7 @@ public sealed class ArcdOptions
     public IngestOptions Ingest { get; set; } = new();
     public AuthOptions Auth { get; set; } = new();
     public QueryOptions Query { get; set; } = new();
+    public Arcd.Maintenance.Compaction.CompactionOptions Compaction { get; set; } = new();
     public LogOptions Log { get; set; } = new();
 }
 

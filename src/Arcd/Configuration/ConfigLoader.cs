@@ -50,6 +50,7 @@ public static class ConfigLoader
         Bind(root, "Ingest", s => s.Bind(options.Ingest, Strict));
         Bind(root, "Auth", s => s.Bind(options.Auth, Strict));
         Bind(root, "Query", s => s.Bind(options.Query, Strict));
+        Bind(root, "Compaction", s => s.Bind(options.Compaction, Strict));
         Bind(root, "Log", s => s.Bind(options.Log, Strict));
         Validate(options);
         return new LoadedConfig(options, filePath, warnings);
@@ -162,6 +163,19 @@ public static class ConfigLoader
         if (o.Query.MaxResultBytes < 1024) Fail("Query:MaxResultBytes", "must be at least 1024");
         if (o.Query.MemoryLimitBytes < 64L << 20) Fail("Query:MemoryLimitBytes", "must be at least 64 MiB (67108864)");
         if (o.Query.Threads is < 0 or > 1024) Fail("Query:Threads", "must be between 0 (one per core) and 1024");
+
+        var c = o.Compaction;
+        if (!Arcd.Maintenance.Scheduling.CronSchedule.TryParse(c.HourlySchedule, out _, out var hourlyError)) Fail("Compaction:HourlySchedule", hourlyError!);
+        if (!Arcd.Maintenance.Scheduling.CronSchedule.TryParse(c.DailySchedule, out _, out var dailyError)) Fail("Compaction:DailySchedule", dailyError!);
+        if (c.HourlyMinAge < TimeSpan.Zero || c.DailyMinAge < TimeSpan.Zero) Fail("Compaction:HourlyMinAge/DailyMinAge", "must not be negative");
+        if (c.HourlyMinFiles < 2) Fail("Compaction:HourlyMinFiles", "must be at least 2");
+        if (c.DailyMinFiles < 2) Fail("Compaction:DailyMinFiles", "must be at least 2");
+        if (c.DailySkipFileAgeCheckDays < 1) Fail("Compaction:DailySkipFileAgeCheckDays", "must be at least 1");
+        if (c.MaxFilesPerBatch is < 2 or > 500) Fail("Compaction:MaxFilesPerBatch", "must be between 2 and 500");
+        if (c.MemoryLimitBytes < 32L << 20) Fail("Compaction:MemoryLimitBytes", "must be at least 32 MiB (33554432)");
+        if (c.Threads is < 1 or > 256) Fail("Compaction:Threads", "must be between 1 and 256");
+        if (c.RowGroupRows is < 1024 or > 16_777_216) Fail("Compaction:RowGroupRows", "must be between 1024 and 16777216");
+        if (c.ZstdLevel is < 1 or > 22) Fail("Compaction:ZstdLevel", "must be between 1 and 22");
 
         if (!Enum.TryParse<LogLevel>(o.Log.Level, ignoreCase: true, out _) || int.TryParse(o.Log.Level, out _))
             Fail("Log:Level", $"'{o.Log.Level}' is not one of Trace, Debug, Information, Warning, Error, Critical");

@@ -9,6 +9,8 @@ using Arcd.Ingest.Shards;
 using Arcd.Ingest.Storage;
 using Arcd.Ingest.Wire;
 using Arcd.Logging;
+using Arcd.Maintenance.Compaction;
+using Arcd.Maintenance.Scheduling;
 using Arcd.Query.Engine;
 using Microsoft.Extensions.Logging;
 
@@ -38,6 +40,14 @@ public static class Daemon
             return 1;
         }
 
+        // One process maintains a data root at a time (arcd compact checks this lock).
+        using var rootLock = DataRootLock.TryAcquire(storage.Root);
+        if (rootLock is null)
+        {
+            Log.StartFailed(logger, $"another arcd process (a daemon or 'arcd compact') is using {storage.Root}");
+            return 1;
+        }
+
         ColumnCatalog catalog;
         try
         {
@@ -49,6 +59,19 @@ public static class Daemon
             return 1;
         }
         using var catalogLifetime = catalog;
+
+        // Replacements (compaction) that a crash interrupted are finished or rolled back before any query
+        // can list files; with none pending this is one directory check.
+        try
+        {
+            foreach (var outcome in storage.RecoverReplacements())
+                Log.ReplacementRecovered(logger, outcome.Manifest.Id, outcome.RolledForward ? "rolled forward" : "rolled back", outcome.InputsDeleted);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            Log.StartFailed(logger, $"replacement manifests under {storage.Root}/{FileReplacement.ManifestDirectory}: {ex.Message}");
+            return 1;
+        }
 
         ParquetSettings.TryParseCompression(options.Storage.Compression, out var compression);
         ConfigLoader.TryParseWalMode(options.Wal.Mode, out var walMode);
@@ -79,14 +102,30 @@ public static class Daemon
         var publicPaths = options.Auth.PublicPaths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         var gate = new AuthGate(verifier, publicPaths);
 
+        Compactor? compactor = null;
+        MaintenanceScheduler? scheduler = null;
+        if (options.Compaction.Enabled)
+        {
+            var compactionLogger = loggerFactory.CreateLogger("Arcd.Compaction");
+            compactor = new Compactor(storage, storage.Root, options.Compaction, compactionLogger, engine.RepointCheckpoints);
+            var jobs = new List<ScheduledJob>();
+            if (options.Compaction.HourlyEnabled)
+                jobs.Add(new ScheduledJob("compaction-hourly", CronSchedule.Parse(options.Compaction.HourlySchedule), () => compactor.RunCycle([CompactionTier.Hourly], null, DateTime.UtcNow)));
+            if (options.Compaction.DailyEnabled)
+                jobs.Add(new ScheduledJob("compaction-daily", CronSchedule.Parse(options.Compaction.DailySchedule), () => compactor.RunCycle([CompactionTier.Daily], null, DateTime.UtcNow)));
+            scheduler = new MaintenanceScheduler(jobs, TimeProvider.System, compactionLogger);
+        }
+        using var schedulerLifetime = scheduler;
+
         var state = new DaemonState();
         var writeStats = new WriteStats();
         var router = new RequestRouter(gate,
             new HealthEndpoints(state, engine),
-            new MetricsEndpoint(engine, state, writeStats),
+            new MetricsEndpoint(engine, state, writeStats, compactor?.Stats),
             new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default, writeStats)),
             new AuthEndpoints(gate),
-            new QueryEndpoints(QuerySettingsFrom(options), loggerFactory.CreateLogger("Arcd.Query"), storage.Readers));
+            new QueryEndpoints(QuerySettingsFrom(options), loggerFactory.CreateLogger("Arcd.Query"), storage.Readers),
+            new CompactionEndpoints(compactor, scheduler));
         var application = new ArcdHttpApplication(router, logger, options.Server.TlsCertificatePath.Length > 0);
 
         var stopRequested = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -135,7 +174,10 @@ public static class Daemon
         using var stopReplay = new CancellationTokenSource();
         var replay = new Thread(() =>
         {
-            if (Recovery.Run(engine, walDirectory, options, logger, stopReplay.Token) is not null) state.MarkReady();
+            if (Recovery.Run(engine, walDirectory, options, logger, stopReplay.Token) is null) return;
+            state.MarkReady();
+            // Maintenance starts once the log is replayed: compaction re-points the intents of a live log.
+            scheduler?.Start();
         }) { Name = "arcd-wal-replay", IsBackground = true };
         replay.Start();
 
@@ -145,6 +187,7 @@ public static class Daemon
         state.MarkNotReady("shutting down");
         stopReplay.Cancel();
         replay.Join();
+        scheduler?.Dispose();
 
         var deadline = DateTime.UtcNow + options.Server.ShutdownTimeout;
         using (var stopHttp = new CancellationTokenSource(options.Server.ShutdownTimeout / 2))

@@ -9,7 +9,8 @@ namespace Arcd.Http;
 /// auth gate with the permission its path needs (writes: write; queries and listings: read; token management: admin; other
 /// paths: any valid token; public paths: none).
 /// </summary>
-public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, MetricsEndpoint metrics, WriteEndpoints writes, AuthEndpoints auth, QueryEndpoints queries)
+public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, MetricsEndpoint metrics, WriteEndpoints writes, AuthEndpoints auth, QueryEndpoints queries,
+    CompactionEndpoints compaction)
 {
     public Task RouteAsync(HttpContext context)
     {
@@ -61,6 +62,7 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
                 return HttpMethods.IsPost(method) ? auth.CacheInvalidateAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
             default:
                 if (IsTokenPath(path)) return auth.TokensAsync(context, path);
+                if (CompactionEndpoints.Owns(path)) return compaction.HandleAsync(context, path);
                 if (DatabaseMeasurements(path) is { } database)
                     return HttpMethods.IsGet(method) ? queries.DatabaseMeasurementsAsync(context, database) : JsonResponse.NotAllowedAsync(context, "GET");
                 return JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {method} {path}");
@@ -74,6 +76,8 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
         _ when DatabaseMeasurements(path) is not null => Permission.Read,
         AuthEndpoints.CachePath or AuthEndpoints.CacheInvalidatePath => Permission.Admin,
         _ when IsTokenPath(path) => Permission.Admin,
+        _ when CompactionEndpoints.IsAdminPath(path) => Permission.Admin,
+        _ when CompactionEndpoints.Owns(path) => Permission.Read,
         _ => Permission.None,
     };
 

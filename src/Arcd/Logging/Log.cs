@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Critical, Message = "shutdown timed out before every buffer was written")]
     public static partial void StopTimedOut(ILogger logger);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "replacement {Id} interrupted by a crash was {Outcome} ({Deleted} inputs deleted)")]
+    public static partial void ReplacementRecovered(ILogger logger, string id, string outcome, int deleted);
+
     [LoggerMessage(Level = LogLevel.Critical, Message = "cannot start: {Reason}")]
     public static partial void StartFailed(ILogger logger, string reason);
 

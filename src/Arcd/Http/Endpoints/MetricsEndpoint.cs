@@ -7,7 +7,7 @@ using Arcd.Ingest.Metrics;
 namespace Arcd.Http.Endpoints;
 
 /// <summary><c>GET /metrics</c>: Prometheus text format 0.0.4.</summary>
-public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, WriteStats writes)
+public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, WriteStats writes, Arcd.Maintenance.Compaction.CompactionStats? compaction = null)
 {
     public Task HandleAsync(HttpContext context)
     {
@@ -53,6 +53,24 @@ public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, Writ
         Metric(text, "arcd_gc_heap_bytes", "gauge", "Managed heap size after the last collection.", GC.GetGCMemoryInfo().HeapSizeBytes);
         Metric(text, "arcd_resident_memory_bytes", "gauge", "Resident set size of the process.", Environment.WorkingSet);
         Metric(text, "arcd_lock_contention_total", "counter", "Times a thread waited on a contended lock.", Monitor.LockContentionCount);
+        if (compaction is { } c)
+        {
+            Metric(text, "arcd_compaction_cycles_total", "counter", "Compaction cycles run.", Interlocked.Read(ref c.Cycles));
+            Metric(text, "arcd_compaction_cycle_failures_total", "counter", "Compaction cycles that failed (retried at the next cycle).", Interlocked.Read(ref c.CycleFailures));
+            Metric(text, "arcd_compaction_jobs_total", "counter", "Compaction batches completed.", Interlocked.Read(ref c.JobsCompleted));
+            Metric(text, "arcd_compaction_failures_total", "counter", "Compaction batches that failed (their files stay; retried later).", Interlocked.Read(ref c.JobsFailed));
+            Metric(text, "arcd_compaction_files_in_total", "counter", "Files merged away by compaction.", Interlocked.Read(ref c.FilesIn));
+            Metric(text, "arcd_compaction_files_out_total", "counter", "Files written by compaction.", Interlocked.Read(ref c.FilesOut));
+            Metric(text, "arcd_compaction_bytes_in_total", "counter", "Bytes of the files merged away.", Interlocked.Read(ref c.BytesIn));
+            Metric(text, "arcd_compaction_bytes_out_total", "counter", "Bytes of the files written.", Interlocked.Read(ref c.BytesOut));
+            Metric(text, "arcd_compaction_rows_in_total", "counter", "Rows read by compaction.", Interlocked.Read(ref c.RowsIn));
+            Metric(text, "arcd_compaction_rows_out_total", "counter", "Rows written by compaction (fewer when duplicates were removed).", Interlocked.Read(ref c.RowsOut));
+            Metric(text, "arcd_compaction_seconds_total", "counter", "Time spent merging.", c.SecondsTotal);
+            Metric(text, "arcd_compaction_manifests_recovered_total", "counter", "Interrupted replacements finished or rolled back.", Interlocked.Read(ref c.ManifestsRecovered));
+            Family(text, "arcd_compaction_files_waiting", "gauge", "Files in partitions that are compaction candidates, by tier (as of the last cycle).");
+            Sample(text, "arcd_compaction_files_waiting", "tier", "hourly", c.Tier(Arcd.Maintenance.Compaction.CompactionTier.Hourly).Waiting);
+            Sample(text, "arcd_compaction_files_waiting", "tier", "daily", c.Tier(Arcd.Maintenance.Compaction.CompactionTier.Daily).Waiting);
+        }
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
