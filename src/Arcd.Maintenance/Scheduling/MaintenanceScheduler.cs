@@ -22,6 +22,7 @@ public sealed partial class MaintenanceScheduler : IDisposable
     private readonly ILogger _logger;
     private readonly List<Entry> _jobs = [];
     private readonly ManualResetEventSlim _wake = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Name, Action Run)> _now = new();
     private readonly Thread _thread;
     private volatile bool _stopping;
 
@@ -42,9 +43,18 @@ public sealed partial class MaintenanceScheduler : IDisposable
         _thread = new Thread(Run) { Name = "arcd-scheduler", IsBackground = true };
     }
 
-    public void Start()
+    /// <summary>
+    /// Starts the scheduler's thread. It is created here, by a thread of the daemon's own, never by a
+    /// query thread: those are under a Landlock ruleset that forbids writing files, which a thread they
+    /// create (and any thread pool worker they spawn) inherits.
+    /// </summary>
+    public void Start() => _thread.Start();
+
+    /// <summary>Runs <paramref name="run"/> on the scheduler's thread as soon as the job in progress (if any) ends.</summary>
+    public void RunNow(string name, Action run)
     {
-        if (_jobs.Count > 0) _thread.Start();
+        _now.Enqueue((name, run));
+        _wake.Set();
     }
 
     public IReadOnlyList<ScheduledJobState> States()
@@ -64,6 +74,19 @@ public sealed partial class MaintenanceScheduler : IDisposable
     {
         while (!_stopping)
         {
+            while (_now.TryDequeue(out var requested))
+            {
+                try
+                {
+                    LogRunning(_logger, requested.Name);
+                    requested.Run();
+                }
+                catch (Exception ex)
+                {
+                    LogFailed(_logger, ex, requested.Name);
+                }
+                if (_stopping) return;
+            }
             Entry? due = null;
             var now = _clock.GetUtcNow().UtcDateTime;
             lock (_jobs)
@@ -74,7 +97,7 @@ public sealed partial class MaintenanceScheduler : IDisposable
             if (due is null)
             {
                 DateTime next;
-                lock (_jobs) next = _jobs.Min(e => e.Next);
+                lock (_jobs) next = _jobs.Count == 0 ? now + MaxSleep : _jobs.Min(e => e.Next);
                 var wait = next - now;
                 _wake.Wait(wait < MaxSleep ? (wait > TimeSpan.Zero ? wait : TimeSpan.Zero) : MaxSleep);
                 _wake.Reset();

@@ -42,7 +42,7 @@ public sealed class CompactionEndpoints(Compactor? compactor, MaintenanceSchedul
 
     public static bool Owns(string path) => path.StartsWith(Prefix + "/", StringComparison.Ordinal);
 
-    private static Task TriggerAsync(HttpContext context, Compactor compactor)
+    private Task TriggerAsync(HttpContext context, Compactor compactor)
     {
         var database = context.Request.Query["database"].ToString();
         if (database.Length > 0 && !Arcd.Ingest.Columnar.NameRules.IsValidDatabase(database))
@@ -65,7 +65,9 @@ public sealed class CompactionEndpoints(Compactor? compactor, MaintenanceSchedul
             });
         }
         var only = database.Length > 0 ? database : null;
-        new Thread(() => compactor.RunClaimed(tiers, only, DateTime.UtcNow)) { Name = "arcd-compaction-trigger", IsBackground = true }.Start();
+        // On the scheduler's thread: a thread made here could inherit a query thread's Landlock ruleset.
+        if (scheduler is not null) scheduler.RunNow($"compaction cycle {cycleId}", () => compactor.RunClaimed(tiers, only, DateTime.UtcNow));
+        else compactor.RunClaimed(tiers, only, DateTime.UtcNow);
         return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, j =>
         {
             j.WriteString("message", "Compaction triggered");
