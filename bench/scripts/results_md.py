@@ -58,5 +58,9 @@ lines += ["", "queue_wait is time requests spent queued for their shard thread (
           "## Micro benchmarks (`make bench-check`, BenchmarkDotNet short runs, in memory)", "", "```"]
 lines += [l.rstrip() for l in open(f"{raw}/micro.txt")]
 lines += ["```", ""]
+# Compaction is measured by its own, longer run (make bench-compaction); its latest table is kept here.
+compaction = os.path.join(os.path.dirname(path), "compaction.md")
+if os.path.exists(compaction):
+    lines += ["## Compaction (`make bench-compaction`)", ""] + [l.rstrip() for l in open(compaction)][2:] + [""]
 open(path, "w").write("\n".join(lines))
 print("\n".join(lines))

@@ -16,6 +16,10 @@ public sealed class LocalFileStorage : IFileStorage
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
         UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
 
+    // Temp names carry this instance's incarnation: one process writes a data root at a time (DataRootLock),
+    // so a temp file of another incarnation belongs to a put that a crash interrupted.
+    private readonly string _tempPrefix = TempPrefix + Guid.NewGuid().ToString("N")[..12] + "-";
+
     public LocalFileStorage(string root)
     {
         Root = Path.GetFullPath(root);
@@ -33,7 +37,7 @@ public sealed class LocalFileStorage : IFileStorage
         var directory = Path.GetDirectoryName(finalPath)!;
         EnsureDirectory(directory);
 
-        var tempPath = Path.Combine(directory, TempPrefix + Guid.NewGuid().ToString("N") + TempSuffix);
+        var tempPath = Path.Combine(directory, _tempPrefix + Guid.NewGuid().ToString("N") + TempSuffix);
         try
         {
             using (var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.None))
@@ -97,19 +101,30 @@ public sealed class LocalFileStorage : IFileStorage
     public IReadOnlyList<ReplacementManifest> PendingReplacements() => FileReplacement.Pending(this);
 
     /// <summary>
-    /// Deletes the temp files that crashed puts left in <paramref name="directory"/> (recursively).
-    /// Only safe while no put into that directory is under way: callers own the directory then
-    /// (start-up, or the maintenance thread that holds the partition).
+    /// Deletes the temp files that crashed puts left in <paramref name="directory"/> (recursively):
+    /// those of earlier incarnations (processes), and this one's not written to for
+    /// <paramref name="olderThan"/> (default: none spared). A flush may be writing a late file into
+    /// any partition at any time, so maintenance passes an age no live put reaches.
     /// </summary>
-    public int SweepTemporaryFiles(string directory)
+    public int SweepTemporaryFiles(string directory, TimeSpan olderThan = default)
     {
         var full = FullPath(directory);
         if (!Directory.Exists(full)) return 0;
         var swept = 0;
+        var cutoff = DateTime.UtcNow - olderThan;
         foreach (var temp in Directory.EnumerateFiles(full, TempPrefix + "*" + TempSuffix, SearchOption.AllDirectories))
         {
-            File.Delete(temp);
-            swept++;
+            var ours = Path.GetFileName(temp).StartsWith(_tempPrefix, StringComparison.Ordinal);
+            if (ours && olderThan > TimeSpan.Zero && File.GetLastWriteTimeUtc(temp) > cutoff) continue;
+            try
+            {
+                File.Delete(temp);
+                swept++;
+            }
+            catch (FileNotFoundException)
+            {
+                // Renamed into place (or removed) since the listing.
+            }
         }
         return swept;
     }

@@ -17,6 +17,9 @@ namespace Arcd.Maintenance.Compaction;
 public sealed partial class Compactor(IFileStorage storage, string localRoot, CompactionOptions options, ILogger logger,
     Func<IReadOnlyCollection<string>, string, int>? repointCheckpoints = null)
 {
+    /// <summary>A temp file untouched this long belongs to no live put: a flush writes its file, then renames it, in seconds.</summary>
+    public static readonly TimeSpan StaleTempAge = TimeSpan.FromMinutes(30);
+
     private readonly CandidateFinder _finder = new(storage, options);
     private int _running;
     private long _cycleId;
@@ -90,7 +93,8 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
 
     private void CompactPartition(PartitionMerger merger, CompactionCandidate candidate, DateTime nowUtc)
     {
-        if (storage is LocalFileStorage local) local.SweepTemporaryFiles(candidate.PartitionPath);
+        // Temp files of puts a crash interrupted; a flush may be writing a late file here right now, so only stale ones.
+        if (storage is LocalFileStorage local) local.SweepTemporaryFiles(candidate.PartitionPath, StaleTempAge);
         var batches = Batches(candidate.Files);
         for (var b = 0; b < batches.Count; b++)
         {

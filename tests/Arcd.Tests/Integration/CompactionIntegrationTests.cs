@@ -227,4 +227,27 @@ public class CompactionIntegrationTests
         Assert.Equal("db", body.GetProperty("database").GetString());
         await WaitUntilAsync(() => Directory.GetFiles(PartitionDirectory(daemon.DataRoot)).Length == 1, "the compacted file");
     }
+
+    [Fact]
+    public async Task A_failed_batch_keeps_its_files_is_reported_and_leaves_ready_green()
+    {
+        using var temp = new TempDirectory();
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path, Settings);
+        await WriteFilesAsync(daemon, files: 4, rowsPerFile: 3);
+        // Not Parquet, under a Parquet name: the merge fails.
+        File.WriteAllText(Path.Combine(PartitionDirectory(daemon.DataRoot), "cpu_20000101_000000_000000000.parquet"), "not parquet");
+        await Task.Delay(1200);
+        await TriggerAndWaitAsync(daemon);
+
+        Assert.Equal(5, Directory.GetFiles(PartitionDirectory(daemon.DataRoot)).Length);
+        using (var ready = await daemon.Client.GetAsync("/ready")) Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var history = await GetJsonAsync(daemon, "/api/v1/compaction/history");
+        var job = Assert.Single(history.GetProperty("recent_jobs").EnumerateArray());
+        Assert.False(job.GetProperty("success").GetBoolean());
+        Assert.False(string.IsNullOrEmpty(job.GetProperty("error").GetString()));
+        Assert.Contains("arcd_compaction_failures_total 1", await daemon.Client.GetStringAsync("/metrics"));
+        Assert.Contains("compaction of db/cpu/", daemon.Output);
+        var manifests = Path.Combine(daemon.DataRoot, ".arcd", "replacements");
+        Assert.True(!Directory.Exists(manifests) || Directory.GetFiles(manifests).Length == 0);
+    }
 }

@@ -174,4 +174,48 @@ public sealed class QueryPlannerTests : IDisposable
     }
 
     public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Day_level_files_of_daily_compaction_are_read_with_the_hours_and_pruned_by_their_day()
+    {
+        var day = Path.Combine(_temp.Path, "default", "cpu", "2023", "11", "14");
+        File.WriteAllBytes(Path.Combine(day, "cpu_20231116_030000_1_b1_daily.parquet"), []);
+        var all = Plan("SELECT * FROM cpu");
+        Assert.Contains($"'{_root.Root}default/cpu/*/*/*/*/*.parquet'", all.Sql);
+        Assert.Contains($"'{_root.Root}default/cpu/*/*/*/*.parquet'", all.Sql);
+        Assert.Equal(18, all.FilesScanned);
+        // A range on the 14th reads the day file; a range on the 15th does not.
+        Assert.Contains("2023/11/14/*.parquet", Plan("SELECT * FROM cpu WHERE time >= '2023-11-14 21:00:00' AND time < '2023-11-14 22:00:00'").Sql);
+        Assert.DoesNotContain("2023/11/14/*.parquet", Plan("SELECT * FROM cpu WHERE time >= '2023-11-15 05:00:00'").Sql);
+    }
+
+    [Fact]
+    public void While_a_replacement_runs_the_measurement_is_read_file_by_file_without_its_inputs_once_the_output_exists()
+    {
+        var readers = new Arcd.Ingest.Storage.ReadEpochs();
+        var root = new DataRoot(_temp.Path, readers);
+        var hour = Path.Combine(_temp.Path, "default", "cpu", "2023", "11", "14", "20");
+        File.WriteAllBytes(Path.Combine(hour, "cpu_20231115_000001_000000000.parquet"), []);
+        const string prefix = "default/cpu/2023/11/14/20/";
+        var replacement = new Arcd.Ingest.Storage.PendingReplacement(
+            [prefix + "cpu_20231115_000000_000000000.parquet", prefix + "cpu_20231115_000001_000000000.parquet"], prefix + "cpu_x_b1_compacted.parquet");
+        readers.Register(replacement);
+
+        // Output not there yet: the inputs are read, each by name.
+        var before = QueryPlanner.Plan("SELECT * FROM cpu", null, root, Now, countFiles: true);
+        Assert.Contains($"'{_root.Root}{prefix}cpu_20231115_000001_000000000.parquet'", before.Sql);
+        Assert.Equal(18, before.FilesScanned);
+
+        // Output visible: the inputs disappear from what queries read.
+        File.WriteAllBytes(Path.Combine(hour, "cpu_x_b1_compacted.parquet"), []);
+        var during = QueryPlanner.Plan("SELECT * FROM cpu", null, root, Now, countFiles: true);
+        Assert.Contains("cpu_x_b1_compacted.parquet", during.Sql);
+        Assert.DoesNotContain("cpu_20231115_000001_000000000.parquet", during.Sql);
+        Assert.Equal(17, during.FilesScanned);
+
+        // Another measurement keeps its glob.
+        Assert.Contains("/*/*/*/*/*.parquet", QueryPlanner.Plan("SELECT * FROM mem", null, root, Now, countFiles: false).Sql);
+        readers.Unregister(replacement);
+        Assert.Contains("/*/*/*/*/*.parquet", QueryPlanner.Plan("SELECT * FROM cpu", null, root, Now, countFiles: false).Sql);
+    }
 }
