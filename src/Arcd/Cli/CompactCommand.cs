@@ -1,5 +1,6 @@
 using Arcd.Configuration;
 using Arcd.Ingest.Storage;
+using Arcd.Ingest.Wal;
 using Arcd.Maintenance.Compaction;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -46,7 +47,9 @@ public static class CompactCommand
             return 1;
         }
         var walDirectory = Path.GetFullPath(options.Wal.Dir);
-        if (Directory.Exists(walDirectory) && Directory.EnumerateFiles(walDirectory, "*.wal", SearchOption.AllDirectories).Any())
+        // A segment no longer than its header holds no record (a daemon killed right after it opened one).
+        if (Directory.Exists(walDirectory) && Directory.EnumerateFiles(walDirectory, "*" + WalSegment.Extension, SearchOption.AllDirectories)
+                .Any(f => new FileInfo(f).Length > WalSegment.HeaderBytes))
         {
             Console.Error.WriteLine($"arcd compact: the write-ahead log in {walDirectory} holds records not yet replayed; start arcd once (it replays them at start), then compact");
             return 1;

@@ -37,11 +37,11 @@ public class CompactCommandTests
         // A daemon holds the data root: refused, nothing touched.
         await using (var daemon = await DaemonProcess.StartAsync(temp.Path))
         {
-            var (exit, output) = Compact(temp.Path, settings);
+            var (exit, said) = Compact(temp.Path, settings);
             Assert.Equal(1, exit);
-            Assert.Contains("a running arcd holds", output);
-            using var response = await daemon.Client.GetAsync("/ready");
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("a running arcd holds", said);
+            using (var response = await daemon.Client.GetAsync("/ready")) Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(0, await daemon.StopAsync());
         }
         var partition = Path.Combine(root, "db", "cpu", hour.ToString("yyyy/MM/dd/HH", System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(10, Directory.GetFiles(partition).Length);
@@ -49,7 +49,7 @@ public class CompactCommandTests
         // A log with records not yet replayed: refused.
         var shard = Path.Combine(temp.Path, "data", "wal", "shard-0");
         Directory.CreateDirectory(shard);
-        File.WriteAllBytes(Path.Combine(shard, "0000000000000000001.wal"), [1]);
+        File.WriteAllBytes(Path.Combine(shard, "0000000000000000001.wal"), new byte[100]);
         var refused = Compact(temp.Path, settings);
         Assert.Equal(1, refused.Exit);
         Assert.Contains("not yet replayed", refused.Output);
