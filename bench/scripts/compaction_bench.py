@@ -92,14 +92,15 @@ def trigger(tier, pid):
     # Only the generated database: the load generator's files are not what is measured.
     status, data = request("POST", f"/api/v1/compaction/trigger?tier={tier}&database=tele")
     assert status == 200, data
-    peak, start = rss_mib(pid), time.time()
+    before = rss_mib(pid)
+    peak, start = before, time.time()
     while True:
         _, stats = request("GET", "/api/v1/compaction/stats")
         if not json.loads(stats)["cycle_running"]:
             break
         peak = max(peak, rss_mib(pid))
         time.sleep(0.05)
-    return time.time() - start, peak
+    return time.time() - start, peak, before
 
 
 def main():
@@ -149,21 +150,21 @@ def main():
         time.sleep(10)
         results["ingest_idle_rps"] = (metric("arcd_records_accepted_total") - a) / (time.time() - t0)
         a, t0 = metric("arcd_records_accepted_total"), time.time()
-        hourly_s, hourly_peak = trigger("hourly", daemon.pid)
+        hourly_s, hourly_peak, hourly_before = trigger("hourly", daemon.pid)
         results["ingest_during_rps"] = (metric("arcd_records_accepted_total") - a) / (time.time() - t0)
         load.kill()
         load.wait()
         time.sleep(1)
         _, stats = request("GET", "/api/v1/compaction/stats")
         stats = json.loads(stats)
-        results["hourly"] = {"seconds": hourly_s, "peak_rss_mib": hourly_peak, "files_after": files(root),
+        results["hourly"] = {"seconds": hourly_s, "peak_rss_mib": hourly_peak, "rss_before_mib": hourly_before, "files_after": files(root),
                              "rows_in": metric("arcd_compaction_rows_in_total"), "bytes_in": metric("arcd_compaction_bytes_in_total"),
                              "bytes_out": metric("arcd_compaction_bytes_out_total"), "merge_s": metric("arcd_compaction_seconds_total"),
                              "jobs": stats["total_jobs_completed"], "failed": stats["total_jobs_failed"]}
         results["query_after_hourly"] = latencies(day)
         rows0, bytes0, merge0 = results["hourly"]["rows_in"], results["hourly"]["bytes_in"], results["hourly"]["merge_s"]
-        daily_s, daily_peak = trigger("daily", daemon.pid)
-        results["daily"] = {"seconds": daily_s, "peak_rss_mib": daily_peak, "files_after": files(root),
+        daily_s, daily_peak, daily_before = trigger("daily", daemon.pid)
+        results["daily"] = {"seconds": daily_s, "peak_rss_mib": daily_peak, "rss_before_mib": daily_before, "files_after": files(root),
                             "rows_in": metric("arcd_compaction_rows_in_total") - rows0, "bytes_in": metric("arcd_compaction_bytes_in_total") - bytes0,
                             "merge_s": metric("arcd_compaction_seconds_total") - merge0}
         results["query_after_daily"] = latencies(day)
@@ -185,11 +186,11 @@ def main():
     for name in ("count(*)", "GROUP BY host", "1-hour range"):
         md.append(f"| `{name}` on m0, median ms | {qb[name]:.1f} | {qh[name]:.1f} ({qb[name] / qh[name]:.1f}x faster) | {qd[name]:.1f} ({qb[name] / qd[name]:.1f}x faster) |")
     md.append(f"| rows in m0 (must not change) | {qb['rows']:,} | {qh['rows']:,} | {qd['rows']:,} |")
-    md += ["", "| cycle | wall s | merge s | rows/s | input MB/s | bytes in -> out | peak RSS MiB |", "|---|---|---|---|---|---|---|",
+    md += ["", "| cycle | wall s | merge s | rows/s | input MB/s | bytes in -> out | RSS before -> peak MiB |", "|---|---|---|---|---|---|---|",
            f"| hourly | {h['seconds']:.1f} | {h['merge_s']:.1f} | {h['rows_in'] / max(h['merge_s'], 1e-9):,.0f} | {h['bytes_in'] / 1e6 / max(h['merge_s'], 1e-9):.1f} | "
-           f"{h['bytes_in'] / 1e6:.1f} MB -> {h['bytes_out'] / 1e6:.1f} MB | {h['peak_rss_mib']:.0f} |",
+           f"{h['bytes_in'] / 1e6:.1f} MB -> {h['bytes_out'] / 1e6:.1f} MB | {h['rss_before_mib']:.0f} -> {h['peak_rss_mib']:.0f} (ingest load running) |",
            f"| daily | {d['seconds']:.1f} | {d['merge_s']:.1f} | {d['rows_in'] / max(d['merge_s'], 1e-9):,.0f} | {d['bytes_in'] / 1e6 / max(d['merge_s'], 1e-9):.1f} | "
-           f"{d['bytes_in'] / 1e6:.1f} MB | {d['peak_rss_mib']:.0f} |",
+           f"{d['bytes_in'] / 1e6:.1f} MB | {d['rss_before_mib']:.0f} -> {d['peak_rss_mib']:.0f} |",
            "", f"Ingest (msgpack columnar, 8 connections, into another database): {results['ingest_idle_rps']:,.0f} rec/s without a cycle, "
            f"{results['ingest_during_rps']:,.0f} rec/s during the hourly cycle ({results['ingest_during_rps'] / results['ingest_idle_rps']:.2f}x)."]
     with open(os.path.join(ROOT, "bench/results/compaction.md"), "w") as f:

@@ -118,14 +118,7 @@ public sealed class CheckpointLog : IDisposable
             var moved = _entries.Where(e => inputs.Contains(e.RelativePath)).Select(e => e with { RelativePath = output }).ToList();
             if (moved.Count == 0) return 0;
             using var frames = new MemoryStream();
-            Span<byte> header = stackalloc byte[WalFraming.FrameHeaderBytes];
-            foreach (var entry in moved)
-            {
-                var payload = Serialize(entry);
-                WalFraming.WriteHeader(header, payload);
-                frames.Write(header);
-                frames.Write(payload);
-            }
+            WriteFrames(frames, moved);
             _file.Write(frames.GetBuffer(), 0, (int)frames.Length);
             _file.Flush();
             Posix.DataSync(_file.SafeFileHandle);
@@ -144,14 +137,7 @@ public sealed class CheckpointLog : IDisposable
             var temp = _path + ".tmp";
             using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write))
             {
-                Span<byte> header = stackalloc byte[WalFraming.FrameHeaderBytes];
-                foreach (var entry in kept)
-                {
-                    var payload = Serialize(entry);
-                    WalFraming.WriteHeader(header, payload);
-                    output.Write(header);
-                    output.Write(payload);
-                }
+                WriteFrames(output, kept);
                 output.Flush(flushToDisk: true);
             }
             _file.Dispose();
@@ -167,6 +153,18 @@ public sealed class CheckpointLog : IDisposable
     public void Dispose()
     {
         lock (_lock) _file.Dispose();
+    }
+
+    private static void WriteFrames(Stream output, IEnumerable<CheckpointEntry> entries)
+    {
+        Span<byte> header = stackalloc byte[WalFraming.FrameHeaderBytes];
+        foreach (var entry in entries)
+        {
+            var payload = Serialize(entry);
+            WalFraming.WriteHeader(header, payload);
+            output.Write(header);
+            output.Write(payload);
+        }
     }
 
     // version u8 | hour i64 | first lsn i64 | first index i32 | last lsn i64 | last index i32 | 4 × (u16 length + UTF-8): database, measurement, schema, path
