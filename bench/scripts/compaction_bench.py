@@ -13,7 +13,7 @@ as Telegraf's writes do with the default 5 s age. Then it measures:
 The data root is on /dev/shm, so generating 86,400 files does not wait on fsync; every number is a
 before/after ratio in the same run. Compaction's age checks are set to 0 because every file was
 written minutes ago (their names carry the wall clock of the flush); nothing else differs.
-Usage: bench/scripts/compaction_bench.py [hours of data, default 24]   (writes bench/results/compaction.md)
+Usage: bench/scripts/compaction_bench.py [hours of data, default 24] [--no-load]   (writes bench/results/compaction[-noload].md)
 """
 import datetime as dt
 import http.client
@@ -29,7 +29,9 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PORT = 18093
-HOURS = int(sys.argv[1]) if len(sys.argv) > 1 else 24
+HOURS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 24
+# --no-load: no ingest during the hourly cycle, so its peak RSS is compaction's alone (results to compaction-noload.*).
+NO_LOAD = "--no-load" in sys.argv
 MEASUREMENTS, HOSTS, STEP_S = 10, 10, 10
 WORK = "/dev/shm/arcd-compaction-bench"
 
@@ -142,18 +144,19 @@ def main():
         results["query_before"] = latencies(day)
 
         # Ingest without and with a cycle: the same closed-loop load into another database, rates from /metrics.
-        load = subprocess.Popen([os.path.join(ROOT, "artifacts/bench/arcd-bench"), "load", "--url", f"http://127.0.0.1:{PORT}",
+        load = None if NO_LOAD else subprocess.Popen([os.path.join(ROOT, "artifacts/bench/arcd-bench"), "load", "--url", f"http://127.0.0.1:{PORT}",
                                  "--mode", "msgpack-columnar", "--connections", "8", "--duration", "600", "--database", "loadgen"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(3)
+        time.sleep(0 if NO_LOAD else 3)
         a, t0 = metric("arcd_records_accepted_total"), time.time()
-        time.sleep(10)
+        time.sleep(0.1 if NO_LOAD else 10)
         results["ingest_idle_rps"] = (metric("arcd_records_accepted_total") - a) / (time.time() - t0)
         a, t0 = metric("arcd_records_accepted_total"), time.time()
         hourly_s, hourly_peak, hourly_before = trigger("hourly", daemon.pid)
         results["ingest_during_rps"] = (metric("arcd_records_accepted_total") - a) / (time.time() - t0)
-        load.kill()
-        load.wait()
+        if load is not None:
+            load.kill()
+            load.wait()
         time.sleep(1)
         _, stats = request("GET", "/api/v1/compaction/stats")
         stats = json.loads(stats)
@@ -174,7 +177,8 @@ def main():
         shutil.rmtree(WORK, ignore_errors=True)
 
     os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench/results/compaction.json"), "w") as f:
+    suffix = "-noload" if NO_LOAD else ""
+    with open(os.path.join(ROOT, f"bench/results/compaction{suffix}.json"), "w") as f:
         json.dump(results, f, indent=2)
     qb, qh, qd = results["query_before"], results["query_after_hourly"], results["query_after_daily"]
     h, d = results["hourly"], results["daily"]
@@ -188,12 +192,13 @@ def main():
     md.append(f"| rows in m0 (must not change) | {qb['rows']:,} | {qh['rows']:,} | {qd['rows']:,} |")
     md += ["", "| cycle | wall s | merge s | rows/s | input MB/s | bytes in -> out | RSS before -> peak MiB |", "|---|---|---|---|---|---|---|",
            f"| hourly | {h['seconds']:.1f} | {h['merge_s']:.1f} | {h['rows_in'] / max(h['merge_s'], 1e-9):,.0f} | {h['bytes_in'] / 1e6 / max(h['merge_s'], 1e-9):.1f} | "
-           f"{h['bytes_in'] / 1e6:.1f} MB -> {h['bytes_out'] / 1e6:.1f} MB | {h['rss_before_mib']:.0f} -> {h['peak_rss_mib']:.0f} (ingest load running) |",
+           f"{h['bytes_in'] / 1e6:.1f} MB -> {h['bytes_out'] / 1e6:.1f} MB | {h['rss_before_mib']:.0f} -> {h['peak_rss_mib']:.0f} {'' if NO_LOAD else ' (ingest load running)'} |",
            f"| daily | {d['seconds']:.1f} | {d['merge_s']:.1f} | {d['rows_in'] / max(d['merge_s'], 1e-9):,.0f} | {d['bytes_in'] / 1e6 / max(d['merge_s'], 1e-9):.1f} | "
            f"{d['bytes_in'] / 1e6:.1f} MB | {d['rss_before_mib']:.0f} -> {d['peak_rss_mib']:.0f} |",
            "", f"Ingest (msgpack columnar, 8 connections, into another database): {results['ingest_idle_rps']:,.0f} rec/s without a cycle, "
-           f"{results['ingest_during_rps']:,.0f} rec/s during the hourly cycle ({results['ingest_during_rps'] / results['ingest_idle_rps']:.2f}x)."]
-    with open(os.path.join(ROOT, "bench/results/compaction.md"), "w") as f:
+           f"{results['ingest_during_rps']:,.0f} rec/s during the hourly cycle ({results['ingest_during_rps'] / max(results['ingest_idle_rps'], 1):.2f}x)."
+           if not NO_LOAD else "No ingest load in this run: the RSS columns are compaction's own."]
+    with open(os.path.join(ROOT, f"bench/results/compaction{suffix}.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     print("\n".join(md))
 
