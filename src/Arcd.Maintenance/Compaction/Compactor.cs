@@ -60,13 +60,17 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
                 var candidates = _finder.Find(tier, nowUtc, database);
                 Stats.SetWaiting(tier, candidates.Sum(c => c.Files.Count));
                 if (candidates.Count == 0) continue;
-                using var duckdb = new DuckDbDatabase();
-                using var connection = duckdb.Connect();
                 var temp = options.TempDirectory.Length > 0 ? options.TempDirectory : Path.Combine(localRoot, ".arcd", "compaction-tmp");
                 Directory.CreateDirectory(temp);
-                PartitionMerger.Configure(connection, options, temp);
-                var merger = new PartitionMerger(connection, options);
-                foreach (var candidate in candidates) CompactPartition(merger, candidate, nowUtc);
+                foreach (var candidate in candidates)
+                {
+                    // A DuckDB of its own per partition: its buffers and footer cache go when the partition is done,
+                    // so memory follows one partition's batch, not the number of files a cycle visits.
+                    using var duckdb = new DuckDbDatabase();
+                    using var connection = duckdb.Connect();
+                    PartitionMerger.Configure(connection, options, temp);
+                    CompactPartition(new PartitionMerger(connection, options), candidate, nowUtc);
+                }
                 Stats.SetWaiting(tier, _finder.Find(tier, DateTime.UtcNow, database).Sum(c => c.Files.Count));
             }
             LogCycle(logger, CurrentCycleId, Stopwatch.GetElapsedTime(start).TotalSeconds);
