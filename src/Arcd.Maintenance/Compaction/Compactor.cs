@@ -62,6 +62,7 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
                 if (candidates.Count == 0) continue;
                 var temp = options.TempDirectory.Length > 0 ? options.TempDirectory : Path.Combine(localRoot, ".arcd", "compaction-tmp");
                 Directory.CreateDirectory(temp);
+                var compacted = 0;
                 foreach (var candidate in candidates)
                 {
                     // A DuckDB of its own per partition: its buffers and footer cache go when the partition is done,
@@ -69,9 +70,10 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
                     using var duckdb = new DuckDbDatabase();
                     using var connection = duckdb.Connect();
                     PartitionMerger.Configure(connection, options, temp);
-                    CompactPartition(new PartitionMerger(connection, options), candidate, nowUtc);
+                    compacted += CompactPartition(new PartitionMerger(connection, options), candidate);
                 }
-                Stats.SetWaiting(tier, _finder.Find(tier, DateTime.UtcNow, database).Sum(c => c.Files.Count));
+                // What stays waiting is what failed; listing the whole root again would double the cycle's I/O.
+                Stats.SetWaiting(tier, candidates.Sum(c => c.Files.Count) - compacted);
             }
             LogCycle(logger, CurrentCycleId, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
@@ -95,11 +97,13 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
         return true;
     }
 
-    private void CompactPartition(PartitionMerger merger, CompactionCandidate candidate, DateTime nowUtc)
+    /// <summary>Compacts a partition batch by batch; returns how many of its files were merged away.</summary>
+    private int CompactPartition(PartitionMerger merger, CompactionCandidate candidate)
     {
         // Temp files of puts a crash interrupted; a flush may be writing a late file here right now, so only stale ones.
         if (storage is LocalFileStorage local) local.SweepTemporaryFiles(candidate.PartitionPath, StaleTempAge);
         var batches = Batches(candidate.Files);
+        var merged = 0;
         for (var b = 0; b < batches.Count; b++)
         {
             var inputs = batches[b];
@@ -112,11 +116,16 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
                 // Before any input can go, replay must know its rows are in the output too.
                 repointCheckpoints?.Invoke(paths, output);
                 MergeResult? result = null;
-                storage.Replace(paths, output, stream => result = merger.Merge(paths.Select(p => Path.Combine(localRoot, p)).ToList(), stream));
-                var bytesAfter = storage.List(outputDirectory).FirstOrDefault(f => f.Path == output).Size;
+                long bytesAfter = 0;
+                storage.Replace(paths, output, stream =>
+                {
+                    result = merger.Merge(paths.Select(p => Path.Combine(localRoot, p)).ToList(), stream);
+                    bytesAfter = stream.Position;
+                });
                 var job = new CompactionJob(candidate.Database, candidate.Measurement, candidate.PartitionPath, candidate.Tier, b + 1, batches.Count,
                     inputs.Count, inputs.Sum(f => f.Size), bytesAfter, result!.RowsIn, result.RowsOut, Stopwatch.GetElapsedTime(start), true, null, output, DateTime.UtcNow);
                 Stats.Record(job);
+                merged += inputs.Count;
                 LogCompacted(logger, candidate.PartitionPath, inputs.Count, result.RowsIn, result.RowsOut, output);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -126,6 +135,7 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
                 LogBatchFailed(logger, ex, candidate.PartitionPath, b + 1, batches.Count);
             }
         }
+        return merged;
     }
 
     /// <summary>At most MaxFilesPerBatch files each; a last batch of one file joins the one before (Arc's rule).</summary>

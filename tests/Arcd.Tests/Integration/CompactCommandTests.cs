@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Arcd.Ingest.Storage;
 using Arcd.Tests.Maintenance;
@@ -9,18 +8,8 @@ namespace Arcd.Tests.Integration;
 /// <summary><c>arcd compact</c>: one cycle without a daemon, and its refusals.</summary>
 public class CompactCommandTests
 {
-    private static (int Exit, string Output) Compact(string workDir, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(RepoPaths.DaemonDll);
-        start.ArgumentList.Add("compact");
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
+    private static (int Exit, string Output) Compact(string workDir, params string[] args) =>
+        ChildProcess.Run("dotnet", [RepoPaths.DaemonDll, "compact", .. args], workDir);
 
     [Fact]
     public async Task Compacts_offline_and_refuses_beside_a_daemon_or_an_unreplayed_log()

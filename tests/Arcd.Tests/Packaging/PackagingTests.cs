@@ -5,16 +5,7 @@ namespace Arcd.Tests.Packaging;
 
 public class PackagingTests
 {
-    private static (int ExitCode, string Output) Run(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
+    private static (int ExitCode, string Output) Run(string file, params string[] args) => ChildProcess.Run(file, args);
 
     private static string? Which(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
