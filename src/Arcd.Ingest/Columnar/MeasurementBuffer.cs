@@ -50,6 +50,9 @@ public sealed class MeasurementBuffer : IDisposable
     /// <summary>The shard thread that filled it (flush completions go back there).</summary>
     public int OwnerShard { get; set; }
 
+    /// <summary>Set when someone waits for this buffer to be durable (a delete flushes first); completed with whether it was.</summary>
+    public TaskCompletionSource<bool>? Flushed { get; set; }
+
     /// <summary>
     /// WAL positions of the first and last batch appended (all from one shard's log, in order), or
     /// null when the WAL is off. Every batch of this (database, measurement) from that log between

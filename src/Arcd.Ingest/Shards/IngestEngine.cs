@@ -187,7 +187,25 @@ public sealed class IngestEngine
     /// that name them are copied to name the output, so a replay after a crash still finds those rows
     /// durable once the inputs are gone. A no-op with the WAL off.
     /// </summary>
-    public int RepointCheckpoints(IReadOnlyCollection<string> inputs, string output) => Checkpoints?.Repoint(inputs, output) ?? 0;
+    public int RepointCheckpoints(IReadOnlyCollection<string> inputs, string? output) => Checkpoints?.Repoint(inputs, output) ?? 0;
+
+    /// <summary>
+    /// Makes every row of <paramref name="database"/>.<paramref name="measurement"/> (every measurement
+    /// of the database when null) acknowledged before this call durable in Parquet: each shard seals
+    /// its buffers of it, and the call waits for their flushes. False when that did not finish within
+    /// <paramref name="timeout"/> or a flush was abandoned (storage failing), or the engine is stopping.
+    /// </summary>
+    public bool FlushMeasurement(string database, string? measurement, TimeSpan timeout)
+    {
+        if (_stopping) return false;
+        var requests = _shards.Select(_ => new SealRequest(database, measurement)).ToArray();
+        for (var i = 0; i < _shards.Length; i++) _shards[i].RequestSeal(requests[i]);
+        var deadline = DateTime.UtcNow + timeout;
+        if (!Task.WaitAll(requests.Select(r => r.Done.Task).ToArray(), Remaining(deadline))) return false;
+        var sealedBuffers = requests.SelectMany(r => r.Sealed).ToArray();
+        if (sealedBuffers.Length == 0) return true;
+        return Task.WaitAll(sealedBuffers, Remaining(deadline)) && sealedBuffers.All(t => t.Result);
+    }
 
     internal string ShardDirectory(int shard) => Path.Combine(_walDirectory!, $"shard-{shard}");
 
@@ -199,6 +217,7 @@ public sealed class IngestEngine
         _budget.Release(buffer.ReservedBytes);
         if (durable) _shards[buffer.OwnerShard].NotifyDurable(buffer);
         Interlocked.Decrement(ref _liveBuffers);
+        buffer.Flushed?.TrySetResult(durable);
     }
 
     /// <summary>

@@ -75,6 +75,7 @@ internal sealed partial class Shard
     private CheckpointLog? _checkpoints;
     private long _lastSync = Stopwatch.GetTimestamp();
     private volatile bool _sealAllRequested;
+    private readonly ConcurrentQueue<SealRequest> _sealRequests = new();
 
     public Shard(int index, IngestEngine engine, IngestOptions options, ILogger logger)
     {
@@ -107,6 +108,13 @@ internal sealed partial class Shard
     public void RequestSealAll()
     {
         _sealAllRequested = true;
+        _queue.Wake();
+    }
+
+    /// <summary>Seals the buffers of one measurement (or all of a database) at the next wake-up; <paramref name="request"/> learns which.</summary>
+    public void RequestSeal(SealRequest request)
+    {
+        _sealRequests.Enqueue(request);
         _queue.Wake();
     }
 
@@ -162,6 +170,7 @@ internal sealed partial class Shard
                 _sealAllRequested = false;
                 SealAll("replay complete");
             }
+            SealRequested();
         }
         SealAll("shutdown");
         try
@@ -355,6 +364,31 @@ internal sealed partial class Shard
         if (emptied is not null) foreach (var key in emptied) _buffers.Remove(key);
     }
 
+    /// <summary>
+    /// Every row acknowledged before the request was queued is in a buffer by now (a write is
+    /// acknowledged only after its rows are appended, on this thread): seal the matching ones.
+    /// </summary>
+    private void SealRequested()
+    {
+        while (_sealRequests.TryDequeue(out var request))
+        {
+            List<(string, string, int)>? emptied = null;
+            foreach (var (key, open) in _buffers)
+            {
+                if (key.Database != request.Database || request.Measurement is not null && key.Measurement != request.Measurement) continue;
+                foreach (var buffer in open)
+                {
+                    buffer.Flushed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    request.Sealed.Add(buffer.Flushed.Task);
+                    Seal(buffer, "flush request");
+                }
+                (emptied ??= []).Add(key);
+            }
+            if (emptied is not null) foreach (var key in emptied) _buffers.Remove(key);
+            request.Done.TrySetResult();
+        }
+    }
+
     private void SealAll(string trigger)
     {
         foreach (var open in _buffers.Values)
@@ -382,6 +416,15 @@ internal sealed partial class Shard
 
     [LoggerMessage(Level = LogLevel.Error, Message = "shard {Shard}: write-ahead log I/O failed")]
     private static partial void LogWalFailed(ILogger logger, Exception exception, int shard);
+}
+
+/// <summary>A request to seal one measurement's buffers (or a whole database's, with no measurement) on every shard.</summary>
+internal sealed class SealRequest(string database, string? measurement)
+{
+    public string Database { get; } = database;
+    public string? Measurement { get; } = measurement;
+    public List<Task<bool>> Sealed { get; } = [];
+    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>The WAL could not take a request: it was not acknowledged and nothing of it was kept.</summary>

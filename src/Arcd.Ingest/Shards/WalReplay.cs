@@ -95,13 +95,13 @@ public static partial class WalRecovery
         return new RecoveryResult(segments, records, replayedRows, durableRows, problems, maxLsn + 1, completed);
     }
 
-    /// <summary>Intents whose file exists, by (database, measurement): those rows are durable.</summary>
+    /// <summary>Intents whose file exists (or was deleted on purpose), by (database, measurement): those rows are settled.</summary>
     private static Dictionary<(string, string), List<CheckpointEntry>> IndexIntents(IReadOnlyList<CheckpointEntry> entries, IFileStorage storage)
     {
         var index = new Dictionary<(string, string), List<CheckpointEntry>>();
         foreach (var entry in entries)
         {
-            if (!storage.Exists(entry.RelativePath)) continue; // the rename never happened: the rows are not durable
+            if (!entry.IsSettled(storage.Exists)) continue; // the rename never happened: the rows are not durable
             var key = (entry.Database, entry.Measurement);
             if (!index.TryGetValue(key, out var list)) index.Add(key, list = []);
             list.Add(entry);

@@ -48,6 +48,13 @@ public interface IFileStorage
     bool Delete(string path);
 
     /// <summary>
+    /// Removes <paramref name="directory"/> if it is empty, then each empty parent up to, not including,
+    /// <paramref name="stopAt"/> (retention and delete tidy the partitions they emptied). A no-op where
+    /// directories are only key prefixes.
+    /// </summary>
+    void RemoveEmptyDirectories(string directory, string stopAt);
+
+    /// <summary>
     /// Replaces <paramref name="inputs"/> by one file at <paramref name="output"/> written by
     /// <paramref name="writeContent"/> (or by nothing, when <paramref name="output"/> is null) as one
     /// recoverable step: a manifest naming both is stored before the output becomes visible, and

@@ -40,7 +40,7 @@ public sealed class LocalFileStorage : IFileStorage
         var tempPath = Path.Combine(directory, _tempPrefix + Guid.NewGuid().ToString("N") + TempSuffix);
         try
         {
-            using (var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.None))
+            using (var stream = CreateTemp(directory, tempPath))
             {
                 writeContent(stream);
                 stream.Flush(flushToDisk: true);
@@ -55,6 +55,45 @@ public sealed class LocalFileStorage : IFileStorage
             throw;
         }
         Posix.FsyncDirectory(directory);
+    }
+
+    /// <summary>Retention may remove an emptied partition directory between our create and our open: create it again, once.</summary>
+    private FileStream CreateTemp(string directory, string tempPath)
+    {
+        try
+        {
+            return new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.None);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            EnsureDirectory(directory);
+            return new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.None);
+        }
+    }
+
+    public void RemoveEmptyDirectories(string directory, string stopAt)
+    {
+        var stop = FullPath(stopAt);
+        var current = FullPath(directory);
+        while (current.Length > stop.Length && current.StartsWith(stop + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(current).Any()) return;
+                Directory.Delete(current, recursive: false);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Already gone; its parent may still be empty.
+            }
+            catch (IOException)
+            {
+                return; // a flush created a file in it meanwhile
+            }
+            var parent = Path.GetDirectoryName(current)!;
+            Posix.FsyncDirectory(parent);
+            current = parent;
+        }
     }
 
     public IReadOnlyList<StoredFile> List(string directory, bool recursive = false)

@@ -13,6 +13,15 @@ namespace Arcd.Ingest.Wal;
 /// </summary>
 public sealed record CheckpointEntry(string Database, string Measurement, string Schema, WalPosition First, WalPosition Last, long Hour, string RelativePath)
 {
+    /// <summary>
+    /// The path of an intent whose file was deleted on purpose (retention, delete): its rows are
+    /// settled, and replay must skip them although no file exists. No real file has this path.
+    /// </summary>
+    public const string DeletedPath = "";
+
+    /// <summary>Whether replay may skip the intent's rows: its file exists, or it was deleted on purpose.</summary>
+    public bool IsSettled(Func<string, bool> fileExists) => RelativePath == DeletedPath || fileExists(RelativePath);
+
     public bool Covers(string database, string measurement, string schema, WalPosition position, long hour) =>
         Hour == hour && position >= First && position <= Last && Measurement == measurement && Database == database && Schema == schema;
 }
@@ -106,16 +115,17 @@ public sealed class CheckpointLog : IDisposable
     }
 
     /// <summary>
-    /// Files are being replaced (compaction): every intent naming one of <paramref name="inputs"/> gets a
-    /// copy naming <paramref name="output"/>, appended and synced in one write. Replay then finds the rows
-    /// durable in whichever file exists; the copies must be durable before any input is deleted.
-    /// Returns the number of intents copied.
+    /// Files are being replaced (compaction, delete) or deleted (retention, delete): every intent naming
+    /// one of <paramref name="inputs"/> gets a copy naming <paramref name="output"/>, or
+    /// <see cref="CheckpointEntry.DeletedPath"/> when <paramref name="output"/> is null, appended and
+    /// synced in one write. Replay then finds the rows settled whichever way the replacement ended; the
+    /// copies must be durable before any input is deleted. Returns the number of intents copied.
     /// </summary>
-    public int Repoint(IReadOnlySet<string> inputs, string output)
+    public int Repoint(IReadOnlySet<string> inputs, string? output)
     {
         lock (_lock)
         {
-            var moved = _entries.Where(e => inputs.Contains(e.RelativePath)).Select(e => e with { RelativePath = output }).ToList();
+            var moved = _entries.Where(e => inputs.Contains(e.RelativePath)).Select(e => e with { RelativePath = output ?? CheckpointEntry.DeletedPath }).ToList();
             if (moved.Count == 0) return 0;
             using var frames = new MemoryStream();
             WriteFrames(frames, moved);

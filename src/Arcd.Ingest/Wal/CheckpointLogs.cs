@@ -17,8 +17,8 @@ public sealed class CheckpointLogs(string walDirectory) : IDisposable
         }
     }
 
-    /// <summary>Every open log's intents naming one of <paramref name="inputs"/> are copied to name <paramref name="output"/> (<see cref="CheckpointLog.Repoint"/>).</summary>
-    public int Repoint(IReadOnlyCollection<string> inputs, string output)
+    /// <summary>Every open log's intents naming one of <paramref name="inputs"/> are copied to name <paramref name="output"/>, or to say "deleted" when it is null (<see cref="CheckpointLog.Repoint"/>).</summary>
+    public int Repoint(IReadOnlyCollection<string> inputs, string? output)
     {
         var set = inputs as IReadOnlySet<string> ?? inputs.ToHashSet(StringComparer.Ordinal);
         lock (_logs) return _logs.Values.Sum(log => log.Repoint(set, output));

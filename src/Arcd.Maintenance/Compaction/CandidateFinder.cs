@@ -1,6 +1,7 @@
 using System.Globalization;
 using Arcd.Ingest.Columnar;
 using Arcd.Ingest.Storage;
+using Arcd.Maintenance.Files;
 
 namespace Arcd.Maintenance.Compaction;
 
@@ -55,7 +56,7 @@ public sealed class CandidateFinder(IFileStorage storage, CompactionOptions opti
         if (hourStart > cutoff) return null;
         var files = ParquetFiles(hourPath);
         if (files.Count < options.HourlyMinFiles) return null;
-        if (files.Count(f => !CompactionFileNames.IsCompacted(FileName(f.Path))) < options.HourlyMinFiles) return null;
+        if (files.Count(f => !DataFileNames.IsCompacted(FileName(f.Path))) < options.HourlyMinFiles) return null;
         if (files.Max(WrittenAt) > cutoff) return null;
         return new CompactionCandidate(database, measurement, CompactionTier.Hourly, hourPath, hourStart, Ordered(files));
     }
@@ -99,7 +100,7 @@ public sealed class CandidateFinder(IFileStorage storage, CompactionOptions opti
     private static List<StoredFile> Ordered(List<StoredFile> files) =>
         files.OrderBy(WrittenAt).ThenBy(f => f.Path, StringComparer.Ordinal).ToList();
 
-    private static DateTime WrittenAt(StoredFile file) => CompactionFileNames.WrittenAt(FileName(file.Path)) ?? file.LastModifiedUtc;
+    private static DateTime WrittenAt(StoredFile file) => DataFileNames.WrittenAt(FileName(file.Path)) ?? file.LastModifiedUtc;
 
     private static string FileName(string path) => path[(path.LastIndexOf('/') + 1)..];
 }

@@ -1,17 +1,11 @@
+using Arcd.Maintenance.Files;
+
 namespace Arcd.Maintenance.Compaction;
 
 public enum CompactionTier
 {
     Hourly,
     Daily,
-}
-
-/// <summary>When compaction removes rows that repeat a key (tags + time): Arc's rule (auto), always, or never.</summary>
-public enum DeduplicationMode
-{
-    Auto,
-    Always,
-    Never,
 }
 
 /// <summary><c>Compaction:*</c> settings; defaults are Arc's.</summary>
@@ -43,4 +37,8 @@ public sealed class CompactionOptions
 
     /// <summary>Where DuckDB spills; empty means <c>{Storage:Root}/.arcd/compaction-tmp</c>.</summary>
     public string TempDirectory { get; set; } = "";
+
+    /// <summary>The merge settings, with the spill directory resolved (<paramref name="defaultTemp"/> when none is set).</summary>
+    public RewriteSettings Rewrite(string defaultTemp) =>
+        new(MemoryLimitBytes, Threads, RowGroupRows, ZstdLevel, TempDirectory.Length > 0 ? TempDirectory : defaultTemp);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Arcd.Ingest.Storage;
+using Arcd.Maintenance.Files;
 using Arcd.Query.Engine;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +16,7 @@ namespace Arcd.Maintenance.Compaction;
 /// and is retried by a later cycle.
 /// </summary>
 public sealed partial class Compactor(IFileStorage storage, string localRoot, CompactionOptions options, ILogger logger,
-    Func<IReadOnlyCollection<string>, string, int>? repointCheckpoints = null)
+    Func<IReadOnlyCollection<string>, string?, int>? repointCheckpoints = null, RewriteGate? gate = null)
 {
     /// <summary>A temp file untouched this long belongs to no live put: a flush writes its file, then renames it, in seconds.</summary>
     public static readonly TimeSpan StaleTempAge = TimeSpan.FromMinutes(30);
@@ -60,8 +61,8 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
                 var candidates = _finder.Find(tier, nowUtc, database);
                 Stats.SetWaiting(tier, candidates.Sum(c => c.Files.Count));
                 if (candidates.Count == 0) continue;
-                var temp = options.TempDirectory.Length > 0 ? options.TempDirectory : Path.Combine(localRoot, ".arcd", "compaction-tmp");
-                Directory.CreateDirectory(temp);
+                var settings = options.Rewrite(Path.Combine(localRoot, ".arcd", "compaction-tmp"));
+                Directory.CreateDirectory(settings.TempDirectory);
                 var compacted = 0;
                 foreach (var candidate in candidates)
                 {
@@ -69,8 +70,8 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
                     // so memory follows one partition's batch, not the number of files a cycle visits.
                     using var duckdb = new DuckDbDatabase();
                     using var connection = duckdb.Connect();
-                    PartitionMerger.Configure(connection, options, temp);
-                    compacted += CompactPartition(new PartitionMerger(connection, options), candidate);
+                    PartitionMerger.Configure(connection, settings);
+                    compacted += CompactPartition(new PartitionMerger(connection, settings), candidate);
                 }
                 // What stays waiting is what failed; listing the whole root again would double the cycle's I/O.
                 Stats.SetWaiting(tier, candidates.Sum(c => c.Files.Count) - compacted);
@@ -108,9 +109,12 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
         {
             var inputs = batches[b];
             var outputDirectory = candidate.PartitionPath;
-            var output = $"{outputDirectory}/{CompactionFileNames.Output(candidate.Measurement, DateTime.UtcNow, b + 1, candidate.Tier)}";
+            var output = $"{outputDirectory}/{DataFileNames.Output(candidate.Measurement, DateTime.UtcNow, b + 1, candidate.Tier == CompactionTier.Daily)}";
             var paths = inputs.Select(f => f.Path).ToList();
             var start = Stopwatch.GetTimestamp();
+            // A delete or retention run may have replaced some of these files since they were listed: leave the batch to the next cycle.
+            using var entered = gate?.Enter();
+            if (paths.Any(p => !storage.Exists(p))) continue;
             try
             {
                 // Before any input can go, replay must know its rows are in the output too.
@@ -119,7 +123,7 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
                 long bytesAfter = 0;
                 storage.Replace(paths, output, stream =>
                 {
-                    result = merger.Merge(paths.Select(p => Path.Combine(localRoot, p)).ToList(), stream);
+                    result = merger.Merge(paths.Select(p => Path.Combine(localRoot, p)).ToList(), stream, options.Deduplicate);
                     bytesAfter = stream.Position;
                 });
                 var job = new CompactionJob(candidate.Database, candidate.Measurement, candidate.PartitionPath, candidate.Tier, b + 1, batches.Count,

@@ -9,11 +9,12 @@ public sealed record ScheduledJob(string Name, CronSchedule Schedule, Action Run
 public sealed record ScheduledJobState(string Name, string Schedule, DateTime? NextRunUtc, DateTime? LastRunUtc, string? LastError);
 
 /// <summary>
-/// The maintenance scheduler shared by compaction (and retention and continuous queries after it):
+/// The maintenance scheduler shared by compaction, retention (and continuous queries after them):
 /// one dedicated thread that runs each job at its cron times, one job at a time, in the order
 /// they fall due. A tick missed while an earlier job ran (or while the process was down) runs once,
-/// late, not once per missed tick. The clock is a <see cref="TimeProvider"/>, so tests move time
-/// instead of sleeping.
+/// late, not once per missed tick. A second thread runs work asked for now (API triggers, deletes),
+/// in order, so a request does not wait behind a scheduled cycle. The clock is a
+/// <see cref="TimeProvider"/>, so tests move time instead of sleeping.
 /// </summary>
 public sealed partial class MaintenanceScheduler : IDisposable
 {
@@ -22,8 +23,9 @@ public sealed partial class MaintenanceScheduler : IDisposable
     private readonly ILogger _logger;
     private readonly List<Entry> _jobs = [];
     private readonly ManualResetEventSlim _wake = new();
-    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Name, Action Run)> _now = new();
+    private readonly System.Collections.Concurrent.BlockingCollection<(string Name, Action Run, Action? Cancel)> _now = new();
     private readonly Thread _thread;
+    private readonly Thread _onDemand;
     private volatile bool _stopping;
 
     private sealed class Entry(ScheduledJob job, DateTime next)
@@ -41,6 +43,7 @@ public sealed partial class MaintenanceScheduler : IDisposable
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var job in jobs) _jobs.Add(new Entry(job, job.Schedule.Next(now)));
         _thread = new Thread(Run) { Name = "arcd-scheduler", IsBackground = true };
+        _onDemand = new Thread(RunRequested) { Name = "arcd-maintenance", IsBackground = true };
     }
 
     /// <summary>
@@ -48,13 +51,53 @@ public sealed partial class MaintenanceScheduler : IDisposable
     /// query thread: those are under a Landlock ruleset that forbids writing files, which a thread they
     /// create (and any thread pool worker they spawn) inherits.
     /// </summary>
-    public void Start() => _thread.Start();
+    public void Start()
+    {
+        _thread.Start();
+        _onDemand.Start();
+    }
 
-    /// <summary>Runs <paramref name="run"/> on the scheduler's thread as soon as the job in progress (if any) ends.</summary>
+    /// <summary>Runs <paramref name="run"/> on the on-demand thread once the work asked for before it has run.</summary>
     public void RunNow(string name, Action run)
     {
-        _now.Enqueue((name, run));
-        _wake.Set();
+        try
+        {
+            _now.Add((name, run, null));
+        }
+        catch (InvalidOperationException)
+        {
+            // Stopping: nothing new starts.
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> on the on-demand thread and completes with its result (or its
+    /// exception). Requests use this for work that writes files: their own threads may be under a query
+    /// thread's Landlock ruleset.
+    /// </summary>
+    public Task<T> RunNowAsync<T>(string name, Func<T> run)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            _now.Add((name, () =>
+            {
+                try
+                {
+                    done.TrySetResult(run());
+                }
+                catch (Exception ex)
+                {
+                    done.TrySetException(ex);
+                    throw;
+                }
+            }, () => done.TrySetException(new OperationCanceledException("arcd is shutting down"))));
+        }
+        catch (InvalidOperationException)
+        {
+            done.TrySetException(new OperationCanceledException("arcd is shutting down"));
+        }
+        return done.Task;
     }
 
     public IReadOnlyList<ScheduledJobState> States()
@@ -66,27 +109,35 @@ public sealed partial class MaintenanceScheduler : IDisposable
     {
         _stopping = true;
         _wake.Set();
+        _now.CompleteAdding();
         if (_thread.IsAlive) _thread.Join(TimeSpan.FromSeconds(30));
+        if (_onDemand.IsAlive) _onDemand.Join(TimeSpan.FromSeconds(30));
+        // Work that never started fails its waiters instead of leaving them hanging.
+        while (_now.TryTake(out var left)) left.Cancel?.Invoke();
         _wake.Dispose();
+    }
+
+    private void RunRequested()
+    {
+        foreach (var requested in _now.GetConsumingEnumerable())
+        {
+            if (_stopping) return;
+            try
+            {
+                LogRunning(_logger, requested.Name);
+                requested.Run();
+            }
+            catch (Exception ex)
+            {
+                LogFailed(_logger, ex, requested.Name);
+            }
+        }
     }
 
     private void Run()
     {
         while (!_stopping)
         {
-            while (_now.TryDequeue(out var requested))
-            {
-                try
-                {
-                    LogRunning(_logger, requested.Name);
-                    requested.Run();
-                }
-                catch (Exception ex)
-                {
-                    LogFailed(_logger, ex, requested.Name);
-                }
-                if (_stopping) return;
-            }
             Entry? due = null;
             var now = _clock.GetUtcNow().UtcDateTime;
             lock (_jobs)

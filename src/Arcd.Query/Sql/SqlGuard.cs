@@ -34,6 +34,37 @@ public static partial class SqlGuard
         return null;
     }
 
+    /// <summary>
+    /// arcd's check of a predicate that runs inside a rewrite (a delete's WHERE): one expression over
+    /// the row's columns, no statement separator, no subquery, no file or SQL-text function. Null when
+    /// it may run; otherwise the 400 message.
+    /// </summary>
+    public static string? CheckPredicate(string predicate)
+    {
+        var text = new SqlText(predicate);
+        if (predicate.Length > MaxLength) return $"WHERE clause exceeds maximum length ({MaxLength} characters)";
+        if (!text.IsWellFormed) return "WHERE clause has an unterminated string literal, quoted identifier or comment";
+        if (text.Masked.Contains(';')) return "WHERE clause must be one expression: ';' is not allowed";
+        var function = FileFunction().Match(text.KeywordView);
+        if (function.Success) return $"WHERE clause may not call {function.Groups[1].Value}(): it reads files or runs SQL text";
+        var tokens = SqlLexer.Tokenize(text.Masked);
+        var depth = 0;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (token.IsPunctuation('(')) depth++;
+            else if (token.IsPunctuation(')') && --depth < 0) return "WHERE clause has unmatched parentheses";
+            else if (token.IsPunctuation(',') && depth == 0) return "WHERE clause must be one expression, not a list";
+            else if (SubqueryWords.Contains(token.Text) && token.Kind == TokenKind.Word && i > 0 && tokens[i - 1].IsPunctuation('('))
+                return "WHERE clause may not contain a subquery";
+            else if (token.Is("SELECT")) return "WHERE clause may not contain a subquery";
+        }
+        return depth != 0 ? "WHERE clause has unmatched parentheses" : null;
+    }
+
+    // DuckDB accepts FROM-first and bare-VALUES subqueries: (FROM t), (VALUES (1)), (WITH ...), (TABLE t).
+    private static readonly HashSet<string> SubqueryWords = new(StringComparer.OrdinalIgnoreCase) { "SELECT", "FROM", "VALUES", "WITH", "TABLE", "SUMMARIZE", "DESCRIBE", "PIVOT", "UNPIVOT" };
+
     private static readonly HashSet<string> StatementWords =
     [
         "SET", "RESET", "LOAD", "INSTALL", "UPDATE", "FORCE", "CALL", "USE", "CHECKPOINT", "VACUUM", "PRAGMA", "ATTACH", "DETACH",

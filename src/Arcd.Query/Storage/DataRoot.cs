@@ -35,9 +35,10 @@ public sealed class DataRoot(string root, ReadEpochs? readers = null)
         var hidden = new HashSet<string>(StringComparer.Ordinal);
         foreach (var replacement in pending)
         {
-            if (replacement.Output is not null && File.Exists(Root + replacement.Output))
+            // A deletion (no output) is committed by its manifest: its inputs are hidden from the start.
+            if (replacement.Output is null || File.Exists(Root + replacement.Output))
                 foreach (var input in replacement.Inputs) hidden.Add(Root + input);
-            else if (replacement.Output is not null)
+            else
                 hidden.Add(Root + replacement.Output);
         }
         var files = new List<string>();

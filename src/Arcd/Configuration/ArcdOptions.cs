@@ -8,7 +8,7 @@ namespace Arcd.Configuration;
 /// </summary>
 public sealed class ArcdOptions
 {
-    public static readonly string[] SectionNames = ["Server", "Storage", "Wal", "Ingest", "Auth", "Query", "Compaction", "Log"];
+    public static readonly string[] SectionNames = ["Server", "Storage", "Wal", "Ingest", "Auth", "Query", "Compaction", "Retention", "Delete", "Log"];
 
     public ServerOptions Server { get; set; } = new();
     public StorageOptions Storage { get; set; } = new();
@@ -17,6 +17,8 @@ public sealed class ArcdOptions
     public AuthOptions Auth { get; set; } = new();
     public QueryOptions Query { get; set; } = new();
     public Arcd.Maintenance.Compaction.CompactionOptions Compaction { get; set; } = new();
+    public Arcd.Maintenance.Retention.RetentionOptions Retention { get; set; } = new();
+    public Arcd.Maintenance.Deletion.DeleteOptions Delete { get; set; } = new();
     public LogOptions Log { get; set; } = new();
 }
 
@@ -53,6 +55,13 @@ public sealed class ServerOptions
 
     /// <summary>How long a stop may take to finish in-flight requests and flush every buffer.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Management responses in Arc's shapes (<c>arc</c>), in arc-client-python's (<c>client</c>), or
+    /// chosen per request by the User-Agent (<c>auto</c>: the client's for <c>arc-client-python/*</c>).
+    /// docs/PROTOCOL.md §9.
+    /// </summary>
+    public string ClientShapes { get; set; } = "auto";
 }
 
 public sealed class WalOptions

@@ -51,6 +51,8 @@ public static class ConfigLoader
         Bind(root, "Auth", s => s.Bind(options.Auth, Strict));
         Bind(root, "Query", s => s.Bind(options.Query, Strict));
         Bind(root, "Compaction", s => s.Bind(options.Compaction, Strict));
+        Bind(root, "Retention", s => s.Bind(options.Retention, Strict));
+        Bind(root, "Delete", s => s.Bind(options.Delete, Strict));
         Bind(root, "Log", s => s.Bind(options.Log, Strict));
         Validate(options);
         return new LoadedConfig(options, filePath, warnings);
@@ -176,6 +178,13 @@ public static class ConfigLoader
         if (c.Threads is < 1 or > 256) Fail("Compaction:Threads", "must be between 1 and 256");
         if (c.RowGroupRows is < 1024 or > 16_777_216) Fail("Compaction:RowGroupRows", "must be between 1024 and 16777216");
         if (c.ZstdLevel is < 1 or > 22) Fail("Compaction:ZstdLevel", "must be between 1 and 22");
+
+        if (!Arcd.Maintenance.Scheduling.CronSchedule.TryParse(o.Retention.Schedule, out _, out var retentionError)) Fail("Retention:Schedule", retentionError!);
+        if (o.Delete.ConfirmationThreshold < 0) Fail("Delete:ConfirmationThreshold", "must not be negative");
+        if (o.Delete.MaxRowsPerDelete < 1) Fail("Delete:MaxRowsPerDelete", "must be at least 1");
+        if (o.Delete.FlushTimeout <= TimeSpan.Zero) Fail("Delete:FlushTimeout", "must be positive");
+        if (o.Server.ClientShapes.ToLowerInvariant() is not ("auto" or "arc" or "client"))
+            Fail("Server:ClientShapes", $"'{o.Server.ClientShapes}' is not one of auto, arc, client");
 
         if (!Enum.TryParse<LogLevel>(o.Log.Level, ignoreCase: true, out _) || int.TryParse(o.Log.Level, out _))
             Fail("Log:Level", $"'{o.Log.Level}' is not one of Trace, Debug, Information, Warning, Error, Critical");

@@ -17,6 +17,7 @@ public static class ConfigPrinter
         json.WriteNumber("MaxRequestBytes", o.Server.MaxRequestBytes);
         json.WriteNumber("MaxDecompressedBytes", o.Server.MaxDecompressedBytes);
         json.WriteString("ShutdownTimeout", o.Server.ShutdownTimeout.ToString("c"));
+        json.WriteString("ClientShapes", o.Server.ClientShapes);
         json.WriteString("TlsCertificatePath", o.Server.TlsCertificatePath);
         json.WriteString("TlsKeyPath", o.Server.TlsKeyPath);
         json.WriteNumber("MaxConnections", o.Server.MaxConnections);
@@ -84,6 +85,16 @@ public static class ConfigPrinter
         json.WriteNumber("ZstdLevel", c.ZstdLevel);
         json.WriteString("Deduplicate", c.Deduplicate.ToString().ToLowerInvariant());
         json.WriteString("TempDirectory", c.TempDirectory);
+        json.WriteEndObject();
+        json.WriteStartObject("Retention");
+        json.WriteBoolean("Enabled", o.Retention.Enabled);
+        json.WriteString("Schedule", o.Retention.Schedule);
+        json.WriteEndObject();
+        json.WriteStartObject("Delete");
+        json.WriteBoolean("Enabled", o.Delete.Enabled);
+        json.WriteNumber("ConfirmationThreshold", o.Delete.ConfirmationThreshold);
+        json.WriteNumber("MaxRowsPerDelete", o.Delete.MaxRowsPerDelete);
+        json.WriteString("FlushTimeout", o.Delete.FlushTimeout.ToString("c"));
         json.WriteEndObject();
         json.WriteStartObject("Log");
         json.WriteString("Level", o.Log.Level);

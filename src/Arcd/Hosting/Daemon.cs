@@ -9,8 +9,6 @@ using Arcd.Ingest.Shards;
 using Arcd.Ingest.Storage;
 using Arcd.Ingest.Wire;
 using Arcd.Logging;
-using Arcd.Maintenance.Compaction;
-using Arcd.Maintenance.Scheduling;
 using Arcd.Query.Engine;
 using Microsoft.Extensions.Logging;
 
@@ -102,30 +100,24 @@ public static class Daemon
         var publicPaths = options.Auth.PublicPaths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         var gate = new AuthGate(verifier, publicPaths);
 
-        Compactor? compactor = null;
-        MaintenanceScheduler? scheduler = null;
-        if (options.Compaction.Enabled)
-        {
-            var compactionLogger = loggerFactory.CreateLogger("Arcd.Compaction");
-            compactor = new Compactor(storage, storage.Root, options.Compaction, compactionLogger, engine.RepointCheckpoints);
-            var jobs = new List<ScheduledJob>();
-            if (options.Compaction.HourlyEnabled)
-                jobs.Add(new ScheduledJob("compaction-hourly", CronSchedule.Parse(options.Compaction.HourlySchedule), () => compactor.RunCycle([CompactionTier.Hourly], null, DateTime.UtcNow)));
-            if (options.Compaction.DailyEnabled)
-                jobs.Add(new ScheduledJob("compaction-daily", CronSchedule.Parse(options.Compaction.DailySchedule), () => compactor.RunCycle([CompactionTier.Daily], null, DateTime.UtcNow)));
-            scheduler = new MaintenanceScheduler(jobs, TimeProvider.System, compactionLogger);
-        }
-        using var schedulerLifetime = scheduler;
+        var maintenance = Maintenance.Create(options, storage, engine, loggerFactory);
+        if (maintenance is null) return 1;
+        using var maintenanceLifetime = maintenance;
+        var scheduler = maintenance.Scheduler;
 
         var state = new DaemonState();
         var writeStats = new WriteStats();
         var router = new RequestRouter(gate,
             new HealthEndpoints(state, engine),
-            new MetricsEndpoint(engine, state, writeStats, compactor?.Stats),
+            new MetricsEndpoint(engine, state, writeStats, maintenance.Compactor?.Stats, maintenance.Retention?.Stats, maintenance.Deleter.Stats,
+                () => scheduler.States().FirstOrDefault(s => s.Name == SchedulerEndpoints.RetentionJob)?.NextRunUtc),
             new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default, writeStats)),
             new AuthEndpoints(gate),
             new QueryEndpoints(QuerySettingsFrom(options), loggerFactory.CreateLogger("Arcd.Query"), storage.Readers),
-            new CompactionEndpoints(compactor, scheduler));
+            new CompactionEndpoints(maintenance.Compactor, scheduler),
+            new RetentionEndpoints(maintenance.Retention, scheduler, TimeProvider.System, options.Server.ClientShapes),
+            new DeleteEndpoints(maintenance.Deleter, options.Delete, scheduler),
+            new SchedulerEndpoints(maintenance.Retention, options.Retention, scheduler));
         var application = new ArcdHttpApplication(router, logger, options.Server.TlsCertificatePath.Length > 0);
 
         var stopRequested = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -177,7 +169,7 @@ public static class Daemon
             if (Recovery.Run(engine, walDirectory, options, logger, stopReplay.Token) is null) return;
             state.MarkReady();
             // Maintenance starts once the log is replayed: compaction re-points the intents of a live log.
-            scheduler?.Start();
+            maintenance.Start();
         }) { Name = "arcd-wal-replay", IsBackground = true };
         replay.Start();
 
@@ -187,7 +179,7 @@ public static class Daemon
         state.MarkNotReady("shutting down");
         stopReplay.Cancel();
         replay.Join();
-        scheduler?.Dispose();
+        scheduler.Dispose();
 
         var deadline = DateTime.UtcNow + options.Server.ShutdownTimeout;
         using (var stopHttp = new CancellationTokenSource(options.Server.ShutdownTimeout / 2))

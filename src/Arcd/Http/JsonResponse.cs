@@ -13,14 +13,21 @@ public static class JsonResponse
     // for a body served as application/json.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static Task WriteAsync(HttpContext context, int status, Action<Utf8JsonWriter> writeBody)
+    public static Task WriteAsync(HttpContext context, int status, Action<Utf8JsonWriter> writeBody) => WriteAsync(context, status, writeBody, array: false);
+
+    /// <summary>A bare JSON array (Arc's list shapes); <paramref name="writeItems"/> writes the elements.</summary>
+    public static Task WriteArrayAsync(HttpContext context, int status, Action<Utf8JsonWriter> writeItems) => WriteAsync(context, status, writeItems, array: true);
+
+    private static Task WriteAsync(HttpContext context, int status, Action<Utf8JsonWriter> writeBody, bool array)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            json.WriteStartObject();
+            if (array) json.WriteStartArray();
+            else json.WriteStartObject();
             writeBody(json);
-            json.WriteEndObject();
+            if (array) json.WriteEndArray();
+            else json.WriteEndObject();
         }
         var response = context.Response;
         response.StatusCode = status;

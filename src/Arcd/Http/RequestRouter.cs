@@ -6,11 +6,11 @@ namespace Arcd.Http;
 
 /// <summary>
 /// Dispatch on path, then method: a switch, not a routing table. Every request first passes the
-/// auth gate with the permission its path needs (writes: write; queries and listings: read; token management: admin; other
-/// paths: any valid token; public paths: none).
+/// auth gate with the permission its path needs (writes: write; queries and listings: read; token management, retention
+/// changes and triggers: admin; deletes: delete; other paths: any valid token; public paths: none).
 /// </summary>
 public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, MetricsEndpoint metrics, WriteEndpoints writes, AuthEndpoints auth, QueryEndpoints queries,
-    CompactionEndpoints compaction)
+    CompactionEndpoints compaction, RetentionEndpoints retention, DeleteEndpoints delete, SchedulerEndpoints schedulers)
 {
     public Task RouteAsync(HttpContext context)
     {
@@ -20,7 +20,7 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
         // Verification is public: it answers for the token it is shown.
         if (path == "/api/v1/auth/verify") return HttpMethods.IsGet(method) ? auth.VerifyAsync(context) : JsonResponse.NotAllowedAsync(context, "GET");
 
-        var refused = gate.Check(context, path, RequiredPermission(path));
+        var refused = gate.Check(context, path, RequiredPermission(path, method));
         if (refused is not null)
         {
             return JsonResponse.WriteAsync(context, refused.Status, json =>
@@ -63,14 +63,20 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
             default:
                 if (IsTokenPath(path)) return auth.TokensAsync(context, path);
                 if (CompactionEndpoints.Owns(path)) return compaction.HandleAsync(context, path);
+                if (RetentionEndpoints.Owns(path)) return retention.HandleAsync(context, path);
+                if (DeleteEndpoints.Owns(path)) return delete.HandleAsync(context, path);
+                if (SchedulerEndpoints.Owns(path)) return schedulers.HandleAsync(context, path);
                 if (DatabaseMeasurements(path) is { } database)
                     return HttpMethods.IsGet(method) ? queries.DatabaseMeasurementsAsync(context, database) : JsonResponse.NotAllowedAsync(context, "GET");
                 return JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {method} {path}");
         }
     }
 
-    private static Permission RequiredPermission(string path) => path switch
+    private static Permission RequiredPermission(string path, string method) => path switch
     {
+        _ when RetentionEndpoints.Owns(path) => RetentionEndpoints.NeedsAdmin(method) ? Permission.Admin : Permission.None,
+        _ when DeleteEndpoints.Owns(path) => Permission.Delete,
+        _ when SchedulerEndpoints.IsAdminPath(path) => Permission.Admin,
         "/api/v1/write/msgpack" or "/write" or "/api/v2/write" or "/api/v1/write/line-protocol" => Permission.Write,
         "/api/v1/query" or "/api/v1/query/arrow" or "/api/v1/query/estimate" or "/api/v1/measurements" or "/api/v1/databases" => Permission.Read,
         _ when DatabaseMeasurements(path) is not null => Permission.Read,

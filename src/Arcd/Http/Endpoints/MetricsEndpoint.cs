@@ -7,7 +7,8 @@ using Arcd.Ingest.Metrics;
 namespace Arcd.Http.Endpoints;
 
 /// <summary><c>GET /metrics</c>: Prometheus text format 0.0.4.</summary>
-public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, WriteStats writes, Arcd.Maintenance.Compaction.CompactionStats? compaction = null)
+public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, WriteStats writes, Arcd.Maintenance.Compaction.CompactionStats? compaction = null,
+    Arcd.Maintenance.Retention.RetentionStats? retention = null, Arcd.Maintenance.Deletion.DeleteStats? deletes = null, Func<DateTime?>? retentionNextRun = null)
 {
     public Task HandleAsync(HttpContext context)
     {
@@ -70,6 +71,29 @@ public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, Writ
             Family(text, "arcd_compaction_files_waiting", "gauge", "Files in partitions that are compaction candidates, by tier (as of the last cycle).");
             Sample(text, "arcd_compaction_files_waiting", "tier", "hourly", c.Tier(Arcd.Maintenance.Compaction.CompactionTier.Hourly).Waiting);
             Sample(text, "arcd_compaction_files_waiting", "tier", "daily", c.Tier(Arcd.Maintenance.Compaction.CompactionTier.Daily).Waiting);
+        }
+        if (retention is { } r)
+        {
+            Metric(text, "arcd_retention_runs_total", "counter", "Retention policy runs (scheduled, triggered or executed), dry runs excluded.", Interlocked.Read(ref r.Runs));
+            Metric(text, "arcd_retention_run_failures_total", "counter", "Retention policy runs that failed.", Interlocked.Read(ref r.RunFailures));
+            Metric(text, "arcd_retention_runs_resumed_total", "counter", "Retention runs a crash cut short, finished at the next start.", Interlocked.Read(ref r.RunsResumed));
+            Metric(text, "arcd_retention_files_deleted_total", "counter", "Files deleted by retention.", Interlocked.Read(ref r.FilesDeleted));
+            Metric(text, "arcd_retention_rows_deleted_total", "counter", "Rows in the files deleted by retention.", Interlocked.Read(ref r.RowsDeleted));
+            var last = r.LastRunUtc;
+            Metric(text, "arcd_retention_last_run_timestamp_seconds", "gauge", "When the scheduler last ran every active policy (0: not yet).",
+                last is { } l ? (l - DateTime.UnixEpoch).TotalSeconds : 0);
+            var next = retentionNextRun?.Invoke();
+            Metric(text, "arcd_retention_next_run_timestamp_seconds", "gauge", "When the scheduler runs the active policies next.",
+                next is { } n ? (n - DateTime.UnixEpoch).TotalSeconds : 0);
+        }
+        if (deletes is { } d)
+        {
+            Metric(text, "arcd_delete_requests_total", "counter", "Delete requests that reached the engine (after validation).", Interlocked.Read(ref d.Requests));
+            Metric(text, "arcd_delete_refused_total", "counter", "Delete requests refused after counting (row limits) or for a flush that failed.", Interlocked.Read(ref d.Refused));
+            Metric(text, "arcd_delete_rows_total", "counter", "Rows deleted.", Interlocked.Read(ref d.RowsDeleted));
+            Metric(text, "arcd_delete_files_rewritten_total", "counter", "Files rewritten without the deleted rows.", Interlocked.Read(ref d.FilesRewritten));
+            Metric(text, "arcd_delete_files_removed_total", "counter", "Files removed because every row was deleted.", Interlocked.Read(ref d.FilesRemoved));
+            Metric(text, "arcd_delete_file_failures_total", "counter", "Files a delete could not process (left unchanged).", Interlocked.Read(ref d.FileFailures));
         }
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         context.Response.StatusCode = StatusCodes.Status200OK;

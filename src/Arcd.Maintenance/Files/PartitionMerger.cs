@@ -7,7 +7,7 @@ using Arcd.Query.Engine;
 using Arcd.Query.Sql;
 using Column = Arcd.Ingest.Columnar.Column;
 
-namespace Arcd.Maintenance.Compaction;
+namespace Arcd.Maintenance.Files;
 
 /// <summary>What one merge read and wrote.</summary>
 public sealed record MergeResult(long RowsIn, long RowsOut, int RowGroups, bool Deduplicated, IReadOnlyList<string> Tags);
@@ -16,24 +16,25 @@ public sealed record MergeResult(long RowsIn, long RowsOut, int RowGroups, bool 
 public sealed class UnmergeableException(string message) : Exception(message);
 
 /// <summary>
-/// Merges a batch of Parquet files into one time-sorted file with several row groups. DuckDB reads
-/// the inputs (union by name), deduplicates and sorts within <c>Compaction:MemoryLimitBytes</c>,
-/// spilling to its temp directory beyond it, and streams the rows back as Arrow; arcd's own
-/// encoder writes them a row group at a time. Memory is DuckDB's limit plus one row group, however
-/// large the partition.
+/// Merges Parquet files into one time-sorted file with several row groups: compaction's merge of a
+/// batch, and a delete's rewrite of one file without the rows it removes. DuckDB reads the inputs
+/// (union by name), filters, deduplicates and sorts within the memory limit, spilling to its temp
+/// directory beyond it, and streams the rows back as Arrow; arcd's own encoder writes them a row
+/// group at a time, with statistics and the inputs' key-value metadata. Memory is DuckDB's limit
+/// plus one row group, however large the partition.
 /// </summary>
-public sealed class PartitionMerger(DuckDbConnection connection, CompactionOptions options)
+public sealed class PartitionMerger(DuckDbConnection connection, RewriteSettings options)
 {
     private const string FileColumn = "__arcd_file";
     private const string RowColumn = "__arcd_row";
 
     /// <summary>Applies the merge session's limits; once per connection.</summary>
-    public static void Configure(DuckDbConnection connection, CompactionOptions options, string tempDirectory)
+    public static void Configure(DuckDbConnection connection, RewriteSettings options)
     {
         connection.Execute("SET TimeZone = 'UTC'");
         connection.Execute(string.Create(CultureInfo.InvariantCulture, $"SET memory_limit = '{options.MemoryLimitBytes}B'"));
         connection.Execute(string.Create(CultureInfo.InvariantCulture, $"SET threads = {Math.Max(1, options.Threads)}"));
-        connection.Execute($"SET temp_directory = {QueryPlanner.QuoteLiteral(tempDirectory)}");
+        connection.Execute($"SET temp_directory = {QueryPlanner.QuoteLiteral(options.TempDirectory)}");
         connection.Execute("SET preserve_insertion_order = true");
         // Each batch reads its files' footers three times (schema, metadata, rows): read them once.
         connection.Execute("SET parquet_metadata_cache = true");
@@ -45,8 +46,10 @@ public sealed class PartitionMerger(DuckDbConnection connection, CompactionOptio
     /// Writes the merge of <paramref name="inputs"/> (absolute paths, oldest written first) to
     /// <paramref name="output"/>. With deduplication, of the rows sharing tags and time the one written
     /// last survives: the later file, and within a file the later row (files are sorted stably).
+    /// With <paramref name="removeWhere"/> (a predicate checked by the delete guard), the rows for which
+    /// it is true are left out; rows where it is false or NULL stay.
     /// </summary>
-    public MergeResult Merge(IReadOnlyList<string> inputs, Stream output)
+    public MergeResult Merge(IReadOnlyList<string> inputs, Stream output, DeduplicationMode deduplication, string? removeWhere = null)
     {
         var files = "[" + string.Join(", ", inputs.Select(QueryPlanner.QuoteLiteral)) + "]";
         var schema = ReadSchema(files);
@@ -55,7 +58,7 @@ public sealed class PartitionMerger(DuckDbConnection connection, CompactionOptio
             ? tagLists.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().Order(StringComparer.Ordinal).ToList()
             : [];
         var dedupTime = metadata.TryGetValue("arc:dedup_time", out var marks) && marks.Contains("true");
-        var deduplicate = options.Deduplicate switch
+        var deduplicate = deduplication switch
         {
             DeduplicationMode.Always => true,
             DeduplicationMode.Never => false,
@@ -67,6 +70,7 @@ public sealed class PartitionMerger(DuckDbConnection connection, CompactionOptio
         foreach (var column in schema) select.Append(", ").Append(Cast(column));
         var source = $"(SELECT *, list_position({files}, {FileColumn}) AS __arcd_order FROM read_parquet({files}, union_by_name = true, hive_partitioning = false, filename = '{FileColumn}', file_row_number = true))";
         select.Append(" FROM ").Append(source);
+        if (removeWhere is not null) select.Append(" WHERE (").Append(removeWhere).Append(") IS NOT TRUE");
         if (deduplicate)
         {
             select.Append(" QUALIFY row_number() OVER (PARTITION BY ");
