@@ -135,7 +135,18 @@ public sealed class LocalFileStorage : IFileStorage
     public void Replace(IReadOnlyList<string> inputs, string? output, Action<Stream>? writeContent) =>
         FileReplacement.Replace(this, inputs, output, writeContent);
 
-    public IReadOnlyList<ReplacementOutcome> RecoverReplacements() => FileReplacement.Recover(this);
+    /// <summary>A temp file untouched this long belongs to no live put: a put writes its file, then renames it, in seconds.</summary>
+    public static readonly TimeSpan StaleTempAge = TimeSpan.FromMinutes(30);
+
+    public IReadOnlyList<ReplacementOutcome> RecoverReplacements()
+    {
+        var outcomes = FileReplacement.Recover(this);
+        // A crash before the output was renamed left its temp file: gone with the rolled-back replacement.
+        foreach (var outcome in outcomes)
+            if (outcome.Manifest.Output is { } output && output.LastIndexOf('/') is var slash and > 0)
+                SweepTemporaryFiles(output[..slash], StaleTempAge);
+        return outcomes;
+    }
 
     public IReadOnlyList<ReplacementManifest> PendingReplacements() => FileReplacement.Pending(this);
 

@@ -18,9 +18,6 @@ namespace Arcd.Maintenance.Compaction;
 public sealed partial class Compactor(IFileStorage storage, string localRoot, CompactionOptions options, ILogger logger,
     Func<IReadOnlyCollection<string>, string?, int>? repointCheckpoints = null, RewriteGate? gate = null)
 {
-    /// <summary>A temp file untouched this long belongs to no live put: a flush writes its file, then renames it, in seconds.</summary>
-    public static readonly TimeSpan StaleTempAge = TimeSpan.FromMinutes(30);
-
     private readonly CandidateFinder _finder = new(storage, options);
     private int _running;
     private long _cycleId;
@@ -102,7 +99,7 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
     private int CompactPartition(PartitionMerger merger, CompactionCandidate candidate)
     {
         // Temp files of puts a crash interrupted; a flush may be writing a late file here right now, so only stale ones.
-        if (storage is LocalFileStorage local) local.SweepTemporaryFiles(candidate.PartitionPath, StaleTempAge);
+        if (storage is LocalFileStorage local) local.SweepTemporaryFiles(candidate.PartitionPath, LocalFileStorage.StaleTempAge);
         var batches = Batches(candidate.Files);
         var merged = 0;
         for (var b = 0; b < batches.Count; b++)

@@ -163,6 +163,8 @@ public class FileReplacementTests
         public IReadOnlyList<string> ListDirectories(string directory) => inner.ListDirectories(directory);
         public Stream OpenRead(string path) => inner.OpenRead(path);
 
+        public void RemoveEmptyDirectories(string directory, string stopAt) => inner.RemoveEmptyDirectories(directory, stopAt);
+
         public bool Delete(string path)
         {
             Step();
