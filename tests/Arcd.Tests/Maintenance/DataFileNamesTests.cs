@@ -19,4 +19,16 @@ public class DataFileNamesTests
         Assert.Null(DataFileNames.WrittenAt("notes.txt"));
         Assert.Null(DataFileNames.WrittenAt("x_y.parquet"));
     }
+
+    [Fact]
+    public void A_rewritten_file_keeps_its_write_time_and_counts_its_rewrites()
+    {
+        var raw = "cpu_20261130_100507_123456700.parquet";
+        Assert.Equal("cpu_20261130_100507_123456700_r1.parquet", DataFileNames.Rewritten(raw));
+        Assert.Equal("cpu_20261130_100507_123456700_r2.parquet", DataFileNames.Rewritten(DataFileNames.Rewritten(raw)));
+        Assert.Equal(DataFileNames.WrittenAt(raw), DataFileNames.WrittenAt(DataFileNames.Rewritten(raw)));
+        var compacted = DataFileNames.Output("cpu", new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc), 1, daily: false);
+        Assert.True(DataFileNames.IsCompacted(DataFileNames.Rewritten(compacted)));
+        Assert.Equal(DataFileNames.WrittenAt(compacted), DataFileNames.WrittenAt(DataFileNames.Rewritten(compacted)));
+    }
 }
