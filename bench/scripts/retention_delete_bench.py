@@ -111,7 +111,7 @@ def main():
             lines = []
             for i in range(per_request):
                 row = q * per_request + i
-                hour = i % files_per_request
+                hour = (i // 3) % files_per_request  # every hour gets odd and even ids, so every file is rewritten, none just removed
                 lines.append(f"big,host=h{row % 50} id={row}i,value={row}.5,status=\"ok\" {base + hour * 3_600_000_000_000 + (row // 24) * 1_000_000}\n")
             write_lines("bench", lines)
         wait_files(os.path.join(root, "bench", "big"), requests * files_per_request)
@@ -121,6 +121,7 @@ def main():
         assert status == 200 and dry_delete["deleted_count"] == rows // 2, dry_delete
         status, delete, delete_s = post_json("/api/v1/delete", {**body, "dry_run": False, "confirm": True})
         assert status == 200 and delete["deleted_count"] == rows // 2, delete
+        assert delete["rewritten_files"] == files and count_files(os.path.join(root, "bench", "big")) == files, delete
         print(f"delete: dry run {dry_delete_s:.2f} s, real run {delete_s:.2f} s over {files} files", flush=True)
     finally:
         daemon.terminate()

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Arcd.Http;
 
 /// <summary>
-/// A management API's JSON body read with Arc's (Go's) rules (ARC-MANAGEMENT §0.1): a JSON content
+/// A management API's JSON body read with Arc's (Go's) rules (ARC-MANAGEMENT.md, section 0.1): a JSON content
 /// type is required, keys match case-insensitively, unknown keys are ignored, an absent key is the
 /// zero value, and a value of the wrong type is a 400 naming the field. Bodies are small: at most
 /// <see cref="MaxBytes"/>.

@@ -44,8 +44,20 @@ public sealed class DependencyMapTests
         ["Hosting"] = ["Http", "Auth", "Cli", "Configuration", "Logging"],
     };
 
+    // Maintenance: the shared pieces (Files: names, the rewrite gate, the Parquet merger, atomic state
+    // files; Scheduling) under the three jobs, which never use each other.
+    private static readonly Dictionary<string, string[]> MaintenanceMap = new()
+    {
+        ["Files"] = [],
+        ["Scheduling"] = [],
+        ["Compaction"] = ["Files"],
+        ["Retention"] = ["Files"],
+        ["Deletion"] = ["Files"],
+    };
+
     public static TheoryData<string, string> Projects => new()
     {
+        { "src/Arcd.Maintenance", "Arcd.Maintenance" },
         { "src/Arcd.Ingest", "Arcd.Ingest" },
         { "src/Arcd.Query", "Arcd.Query" },
         { "src/Arcd", "Arcd" },
@@ -117,6 +129,7 @@ public sealed class DependencyMapTests
     {
         "src/Arcd.Ingest" => IngestMap,
         "src/Arcd.Query" => QueryMap,
+        "src/Arcd.Maintenance" => MaintenanceMap,
         _ => DaemonMap,
     };
 }

@@ -110,7 +110,7 @@ public sealed class RetentionEndpoints(RetentionService? retention, MaintenanceS
             ? JsonResponse.WriteAsync(context, StatusCodes.Status200OK, j => WritePolicyFields(j, service, policy))
             : Error(context, StatusCodes.Status404NotFound, "Retention policy not found");
 
-    /// <summary>Merge semantics (ARC-MANAGEMENT §8.6): absent keys keep their values, an explicit null clears the measurement.</summary>
+    /// <summary>Merge semantics (decision 6 of ARC-MANAGEMENT.md, section 8): absent keys keep their values, an explicit null clears the measurement.</summary>
     private async Task UpdateAsync(HttpContext context, RetentionService service, long id)
     {
         var (body, status, error) = await ManagementBody.ReadAsync(context);

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Arcd.Http.Endpoints;
 
 /// <summary>
-/// Arc's scheduler API (docs/PROTOCOL.md §11; ARC-MANAGEMENT §1.11): the state of the schedulers and
+/// Arc's scheduler API (docs/PROTOCOL.md §11; ARC-MANAGEMENT.md, section 1.11): the state of the schedulers and
 /// a retention run now. No licence gate: arcd's scheduler is part of the open build.
 /// </summary>
 public sealed class SchedulerEndpoints(RetentionService? retention, RetentionOptions options, MaintenanceScheduler scheduler)
