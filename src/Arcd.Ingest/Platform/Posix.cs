@@ -6,7 +6,7 @@ namespace Arcd.Ingest.Platform;
 /// The one durability call .NET does not expose: fsync of a directory, which makes a rename
 /// (and a newly created entry) survive power loss.
 /// </summary>
-public static partial class Posix
+internal static partial class Posix
 {
     private const int ReadOnly = 0;
 

@@ -144,15 +144,7 @@ public sealed class CheckpointLog : IDisposable
         {
             var kept = _entries.Where(e => e.Last.Lsn >= firstNeededLsn).ToList();
             if (kept.Count == _entries.Count) return;
-            var temp = _path + ".tmp";
-            using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write))
-            {
-                WriteFrames(output, kept);
-                output.Flush(flushToDisk: true);
-            }
-            _file.Dispose();
-            File.Move(temp, _path, overwrite: true);
-            Posix.FsyncDirectory(Path.GetDirectoryName(_path)!);
+            AtomicFile.Write(_path, output => WriteFrames(output, kept), beforeReplace: _file.Dispose);
             _file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
             _file.Seek(0, SeekOrigin.End);
             _entries.Clear();

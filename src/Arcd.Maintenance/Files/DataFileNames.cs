@@ -67,7 +67,7 @@ public static class DataFileNames
     private static (string Stem, int Rewrites) SplitRewrite(string stem)
     {
         var underscore = stem.LastIndexOf('_');
-        if (underscore < 0 || underscore + 2 >= stem.Length + 1 || stem.Length - underscore < 3 || stem[underscore + 1] != 'r') return (stem, 0);
+        if (underscore < 0 || stem.Length - underscore < 3 || stem[underscore + 1] != 'r') return (stem, 0);
         var digits = stem.AsSpan(underscore + 2);
         foreach (var c in digits) if (!char.IsAsciiDigit(c)) return (stem, 0);
         return int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? (stem[..underscore], n) : (stem, 0);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Apache.Arrow;
-using Arcd.Ingest.Columnar;
 using Arcd.Ingest.Storage;
 using Arcd.Maintenance.Files;
 using Arcd.Query.Engine;

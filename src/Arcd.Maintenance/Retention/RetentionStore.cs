@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Arcd.Maintenance.Files;
+using Arcd.Ingest.Platform;
 
 namespace Arcd.Maintenance.Retention;
 

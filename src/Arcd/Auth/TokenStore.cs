@@ -1,3 +1,4 @@
+using Arcd.Ingest.Platform;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -109,43 +110,33 @@ public sealed class TokenStore(string path)
         }
     }
 
-    private void Save(List<TokenRecord> records)
-    {
-        var temp = Path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly;
-        using (var file = new FileStream(temp, options))
+    private void Save(List<TokenRecord> records) =>
+        AtomicFile.Write(Path, file =>
         {
-            using (var json = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
+            using var json = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true });
+            json.WriteStartObject();
+            json.WriteNumber("version", FormatVersion);
+            json.WriteStartArray("tokens");
+            foreach (var record in records)
             {
                 json.WriteStartObject();
-                json.WriteNumber("version", FormatVersion);
-                json.WriteStartArray("tokens");
-                foreach (var record in records)
-                {
-                    json.WriteStartObject();
-                    json.WriteNumber("id", record.Id);
-                    json.WriteString("name", record.Name);
-                    json.WriteString("description", record.Description);
-                    json.WriteString("hash", record.Hash);
-                    json.WriteString("prefix", record.Prefix);
-                    json.WriteStartArray("permissions");
-                    foreach (var permission in Permissions.ToNames(record.Permissions)) json.WriteStringValue(permission);
-                    json.WriteEndArray();
-                    json.WriteString("created_at", record.CreatedAt);
-                    if (record.ExpiresAt is { } expires) json.WriteString("expires_at", expires);
-                    else json.WriteNull("expires_at");
-                    json.WriteBoolean("enabled", record.Enabled);
-                    json.WriteEndObject();
-                }
+                json.WriteNumber("id", record.Id);
+                json.WriteString("name", record.Name);
+                json.WriteString("description", record.Description);
+                json.WriteString("hash", record.Hash);
+                json.WriteString("prefix", record.Prefix);
+                json.WriteStartArray("permissions");
+                foreach (var permission in Permissions.ToNames(record.Permissions)) json.WriteStringValue(permission);
                 json.WriteEndArray();
+                json.WriteString("created_at", record.CreatedAt);
+                if (record.ExpiresAt is { } expires) json.WriteString("expires_at", expires);
+                else json.WriteNull("expires_at");
+                json.WriteBoolean("enabled", record.Enabled);
                 json.WriteEndObject();
             }
-            file.Flush(flushToDisk: true);
-        }
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, OwnerOnly);
-        File.Move(temp, Path, overwrite: true);
-    }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }, OwnerOnly);
 
     private IReadOnlyList<TokenRecord> Parse(byte[] bytes)
     {

@@ -44,8 +44,7 @@ public sealed class DependencyMapTests
         ["Hosting"] = ["Http", "Auth", "Cli", "Configuration", "Logging"],
     };
 
-    // Maintenance: the shared pieces (Files: names, the rewrite gate, the Parquet merger, atomic state
-    // files; Scheduling) under the three jobs, which never use each other.
+    // Maintenance: the shared pieces (Files: names, the rewrite gate, the Parquet merger; Scheduling) under the three jobs, which never use each other.
     private static readonly Dictionary<string, string[]> MaintenanceMap = new()
     {
         ["Files"] = [],

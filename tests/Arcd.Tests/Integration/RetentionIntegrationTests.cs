@@ -47,6 +47,13 @@ public class RetentionIntegrationTests
             Assert.StartsWith(message, body.GetProperty("error").GetString());
         }
 
+        (status, body) = await PostAsync(daemon, "/api/v1/retention", "{\"name\":\"" + new string('x', 2 << 20) + "\"}");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.StartsWith("Invalid request body: larger than", body.GetProperty("error").GetString());
+        (status, body) = await SendAsync(daemon, HttpMethod.Post, "/api/v1/retention", "name=p", contentType: "application/x-www-form-urlencoded");
+        Assert.Equal((HttpStatusCode.BadRequest, "Invalid request body: Unprocessable Entity"), (status, body.GetProperty("error").GetString()));
+        Assert.Equal(0, (await GetAsync(daemon, "/api/v1/retention")).Body.GetArrayLength()); // nothing was stored
+
         (status, body) = await PostAsync(daemon, "/api/v1/retention", "{\"name\":\"logs-30d\",\"database\":\"db\",\"measurement\":\"logs\",\"retention_days\":30,\"buffer_days\":7,\"is_active\":true}");
         Assert.Equal(HttpStatusCode.Created, status);
         var id = body.GetProperty("id").GetInt64();
