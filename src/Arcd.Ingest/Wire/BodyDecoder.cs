@@ -9,6 +9,9 @@ public enum BodyFormat : byte
 {
     MessagePack = 1,
     LineProtocol = 2,
+
+    /// <summary>arcd's own rows (continuous-query output), never accepted over HTTP (<see cref="TaggedColumnar"/>).</summary>
+    TaggedColumnar = 3,
 }
 
 /// <summary>
@@ -21,6 +24,7 @@ public static class BodyDecoder
         out DecodedWrite? write, out DecodeError error)
     {
         if (format == BodyFormat.MessagePack) return MsgPackDecoder.TryDecode(body, limits, nowMicros, out write, out error);
+        if (format == BodyFormat.TaggedColumnar) return TaggedColumnar.TryDecode(body, limits, nowMicros, out write, out error);
         using var decoder = new LineProtocolDecoder(limits, precision, nowMicros);
         decoder.Feed(body.Span);
         return decoder.TryFinish(out write, out error);

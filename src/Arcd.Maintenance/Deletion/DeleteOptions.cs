@@ -11,8 +11,17 @@ public sealed class DeleteOptions
     public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }
 
-/// <summary>A validated delete (ARC-MANAGEMENT §3.3): the predicate has passed <see cref="DeleteWhereRules"/>.</summary>
-public sealed record DeleteRequest(string Database, string Measurement, string Predicate, bool DryRun, bool Confirm);
+/// <summary>
+/// A validated delete (ARC-MANAGEMENT §3.3): the predicate has passed <see cref="DeleteWhereRules"/>.
+/// <see cref="Within"/> limits the files looked at to the partitions of that range (the predicate must
+/// not match rows outside it); <see cref="Unlimited"/> is for arcd's own deletes (a continuous query
+/// replacing its window), which the row caps meant for users do not apply to.
+/// </summary>
+public sealed record DeleteRequest(string Database, string Measurement, string Predicate, bool DryRun, bool Confirm)
+{
+    public (DateTime FromUtc, DateTime ToUtc)? Within { get; init; }
+    public bool Unlimited { get; init; }
+}
 
 public enum DeleteResultKind
 {

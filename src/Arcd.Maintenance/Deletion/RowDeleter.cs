@@ -33,8 +33,11 @@ public sealed partial class RowDeleter(IFileStorage storage, string localRoot, R
             return Refusal(DeleteResultKind.Unavailable, $"the buffered rows of {request.Database}.{request.Measurement} could not be written to Parquet within {options.FlushTimeout.TotalSeconds:F0} s; nothing was deleted", start);
 
         using var entered = gate.Enter();
-        var files = storage.List($"{request.Database}/{request.Measurement}", recursive: true)
-            .Where(f => f.Path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)).Select(f => f.Path).ToList();
+        var measurementPath = $"{request.Database}/{request.Measurement}";
+        var files = request.Within is { } range
+            ? PartitionFiles.Overlapping(storage, measurementPath, range.FromUtc, range.ToUtc)
+            : storage.List(measurementPath, recursive: true)
+                .Where(f => f.Path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)).Select(f => f.Path).ToList();
         if (files.Count == 0) return Done(request, [], [], 0, 0, start);
 
         System.IO.Directory.CreateDirectory(settings.TempDirectory);
@@ -50,9 +53,9 @@ public sealed partial class RowDeleter(IFileStorage storage, string localRoot, R
         if (countError is not null) return Refusal(DeleteResultKind.Refused, $"WHERE clause cannot be evaluated: {countError}", start);
         var affected = counts.Where(c => c.Matched > 0).ToList();
         var total = affected.Sum(c => c.Matched);
-        if (total > options.MaxRowsPerDelete)
+        if (total > options.MaxRowsPerDelete && !request.Unlimited)
             return Refusal(DeleteResultKind.Refused, $"Delete would affect {total} rows, exceeding maximum of {options.MaxRowsPerDelete}. Adjust delete.max_rows_per_delete in arc.toml or refine WHERE clause.", start);
-        if (total > options.ConfirmationThreshold && !request.Confirm)
+        if (total > options.ConfirmationThreshold && !request.Confirm && !request.Unlimited)
             return Refusal(DeleteResultKind.Refused, $"Delete would affect {total} rows (threshold: {options.ConfirmationThreshold}). Set confirm=true to proceed.", start);
         if (request.DryRun) return Done(request, affected, failed, total, 0, start);
 

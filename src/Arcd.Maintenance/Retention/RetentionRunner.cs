@@ -63,11 +63,20 @@ public sealed partial class RetentionRunner(IFileStorage storage, string localRo
         return new RetentionRunResult(rows, files, measurements);
     }
 
+    /// <summary>
+    /// Deletes the files of one measurement whose rows are all older than <paramref name="cutoffUtc"/>
+    /// and whose partition starts at or after <paramref name="notBeforeUtc"/> (continuous queries: a
+    /// destination's <c>retention_days</c>, a source's rolled-up range). Crash-safe like a policy run:
+    /// each chunk is one delete-only replacement; a rerun finds what is left.
+    /// </summary>
+    public (long Rows, int Files) Expire(string database, string measurement, DateTime cutoffUtc, DateTime? notBeforeUtc = null) =>
+        RunMeasurement(database, measurement, cutoffUtc, dryRun: false, null, null, notBeforeUtc);
+
     private (long Rows, int Files) RunMeasurement(string database, string measurement, DateTime cutoff, bool dryRun,
-        Action<PendingChunk>? beforeChunk, Action<PendingChunk>? afterChunk)
+        Action<PendingChunk>? beforeChunk, Action<PendingChunk>? afterChunk, DateTime? notBefore = null)
     {
         using var entered = gate.Enter();
-        var (whole, straddling) = Partitions($"{database}/{measurement}", cutoff);
+        var (whole, straddling) = Partitions($"{database}/{measurement}", cutoff, notBefore ?? DateTime.MinValue);
         if (whole.Count == 0 && straddling.Count == 0) return (0, 0);
         using var duckdb = new DuckDbDatabase();
         using var connection = duckdb.Connect();
@@ -99,7 +108,7 @@ public sealed partial class RetentionRunner(IFileStorage storage, string localRo
     }
 
     /// <summary>Files whose partition ended by the cutoff (whole), and files of partitions that straddle it.</summary>
-    private (List<string> Whole, List<string> Straddling) Partitions(string measurementPath, DateTime cutoff)
+    private (List<string> Whole, List<string> Straddling) Partitions(string measurementPath, DateTime cutoff, DateTime notBefore)
     {
         var whole = new List<string>();
         var straddling = new List<string>();
@@ -111,11 +120,11 @@ public sealed partial class RetentionRunner(IFileStorage storage, string localRo
                     DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dayStart)) continue;
             if (dayStart >= cutoff) continue;
             var dayPath = $"{measurementPath}/{year}/{month}/{day}";
-            Classify(ParquetFiles(dayPath), dayStart.AddDays(1) <= cutoff, whole, straddling);
+            if (dayStart >= notBefore) Classify(ParquetFiles(dayPath), dayStart.AddDays(1) <= cutoff, whole, straddling);
             foreach (var hour in Numbered(dayPath, 2))
             {
                 var hourStart = dayStart.AddHours(int.Parse(hour, CultureInfo.InvariantCulture));
-                if (hourStart >= cutoff) continue;
+                if (hourStart >= cutoff || hourStart < notBefore) continue;
                 Classify(ParquetFiles($"{dayPath}/{hour}"), hourStart.AddHours(1) <= cutoff, whole, straddling);
             }
         }

@@ -8,7 +8,7 @@ namespace Arcd.Maintenance.Scheduling;
 /// lists <c>a,b</c>; day-of-week 0-7 with 0 and 7 Sunday. When both day fields are restricted a
 /// day matches either (Vixie cron's rule).
 /// </summary>
-public sealed class CronSchedule
+public sealed class CronSchedule : IJobSchedule
 {
     private readonly bool[] _minutes = new bool[60];
     private readonly bool[] _hours = new bool[24];

@@ -2,8 +2,26 @@ using Microsoft.Extensions.Logging;
 
 namespace Arcd.Maintenance.Scheduling;
 
-/// <summary>A job the scheduler runs at its cron times (UTC).</summary>
-public sealed record ScheduledJob(string Name, CronSchedule Schedule, Action Run);
+/// <summary>When a job runs next: a cron expression, or times a job computes itself (continuous queries).</summary>
+public interface IJobSchedule
+{
+    /// <summary>What the status APIs show.</summary>
+    string Text { get; }
+
+    /// <summary>The next run time after <paramref name="afterUtc"/> (UTC).</summary>
+    DateTime Next(DateTime afterUtc);
+}
+
+/// <summary>A schedule its owner computes: <see cref="MaintenanceScheduler.Reschedule"/> asks it again after a change.</summary>
+public sealed class ComputedSchedule(string text, Func<DateTime, DateTime> next) : IJobSchedule
+{
+    public string Text { get; } = text;
+
+    public DateTime Next(DateTime afterUtc) => next(afterUtc);
+}
+
+/// <summary>A job the scheduler runs at its schedule's times (UTC).</summary>
+public sealed record ScheduledJob(string Name, IJobSchedule Schedule, Action Run);
 
 /// <summary>What <c>/api/v1/.../status</c> shows of a job.</summary>
 public sealed record ScheduledJobState(string Name, string Schedule, DateTime? NextRunUtc, DateTime? LastRunUtc, string? LastError);
@@ -98,6 +116,17 @@ public sealed partial class MaintenanceScheduler : IDisposable
             done.TrySetException(new OperationCanceledException("arcd is shutting down"));
         }
         return done.Task;
+    }
+
+    /// <summary>Asks <paramref name="job"/>'s schedule for its next time again (its owner's plans changed).</summary>
+    public void Reschedule(string job)
+    {
+        lock (_jobs)
+        {
+            foreach (var entry in _jobs)
+                if (entry.Job.Name == job) entry.Next = entry.Job.Schedule.Next(_clock.GetUtcNow().UtcDateTime);
+        }
+        if (!_stopping) _wake.Set();
     }
 
     public IReadOnlyList<ScheduledJobState> States()

@@ -31,3 +31,36 @@ internal static class QuerySandbox
         foreach (var statement in Statements(settings, dataRoot)) connection.Execute(statement);
     }
 }
+
+/// <summary>
+/// A DuckDB of its own under the query sandbox's settings, for user SQL that maintenance runs on its
+/// own threads (continuous queries): reads under the data root only, no extensions, bounded memory.
+/// </summary>
+public sealed class SandboxedDuckDb : IDisposable
+{
+    private readonly DuckDbDatabase _database;
+
+    public SandboxedDuckDb(QuerySettings settings)
+    {
+        _database = new DuckDbDatabase();
+        try
+        {
+            Connection = _database.Connect();
+            QuerySandbox.Apply(Connection, settings, Path.GetFullPath(settings.DataRoot).TrimEnd('/') + "/");
+        }
+        catch
+        {
+            Connection?.Dispose();
+            _database.Dispose();
+            throw;
+        }
+    }
+
+    public DuckDbConnection Connection { get; }
+
+    public void Dispose()
+    {
+        Connection.Dispose();
+        _database.Dispose();
+    }
+}

@@ -21,7 +21,8 @@ public static class QueryPlanner
 {
     public const string DefaultDatabase = "default";
 
-    public static QueryPlan Plan(string sql, string? headerDatabase, DataRoot root, DateTimeOffset now, bool countFiles)
+    /// <param name="homeDatabase">Where a bare measurement name resolves without the header (continuous queries pass their own database).</param>
+    public static QueryPlan Plan(string sql, string? headerDatabase, DataRoot root, DateTimeOffset now, bool countFiles, string homeDatabase = DefaultDatabase)
     {
         if (headerDatabase is not null && !NameRules.IsValidDatabase(headerDatabase))
             throw new QueryRejectedException($"Invalid x-arc-database header '{headerDatabase}': the database name {NameRules.DatabaseRule}");
@@ -41,7 +42,7 @@ public static class QueryPlanner
         // Replace from the end so earlier offsets stay valid.
         foreach (var table in tables.OrderByDescending(t => t.Start))
         {
-            var (database, measurement) = Resolve(table, headerDatabase, root);
+            var (database, measurement) = Resolve(table, headerDatabase, root, homeDatabase);
             names.Add($"{database}.{measurement}");
             var hours = root.HourDirectories(database, measurement, fromHour, toHour);
             partitions += hours.Count;
@@ -57,18 +58,18 @@ public static class QueryPlanner
         return new QueryPlan(rewritten.ToString(), hasNoFiles, partitions, files, names);
     }
 
-    private static (string Database, string Measurement) Resolve(TableReference table, string? headerDatabase, DataRoot root)
+    private static (string Database, string Measurement) Resolve(TableReference table, string? headerDatabase, DataRoot root, string homeDatabase)
     {
         var parts = table.Parts;
         string database, measurement;
         if (parts.Count == 1)
         {
-            (database, measurement) = (headerDatabase ?? DefaultDatabase, parts[0]);
+            (database, measurement) = (headerDatabase ?? homeDatabase, parts[0]);
         }
         else
         {
             var dotted = string.Join('.', parts);
-            var home = headerDatabase ?? DefaultDatabase;
+            var home = headerDatabase ?? homeDatabase;
             // "cpu.load" may be a measurement with a dot (docs/PROTOCOL.md Part A item 4) rather than db.measurement.
             if (root.HasMeasurement(home, dotted) && (headerDatabase is not null || !root.HasMeasurement(parts[0], string.Join('.', parts.Skip(1)))))
                 (database, measurement) = (home, dotted);

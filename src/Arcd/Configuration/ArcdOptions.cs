@@ -8,7 +8,7 @@ namespace Arcd.Configuration;
 /// </summary>
 public sealed class ArcdOptions
 {
-    public static readonly string[] SectionNames = ["Server", "Storage", "Wal", "Ingest", "Auth", "Query", "Compaction", "Retention", "Delete", "Log"];
+    public static readonly string[] SectionNames = ["Server", "Storage", "Wal", "Ingest", "Auth", "Query", "Compaction", "Retention", "Delete", "ContinuousQueries", "Log"];
 
     public ServerOptions Server { get; set; } = new();
     public StorageOptions Storage { get; set; } = new();
@@ -19,6 +19,7 @@ public sealed class ArcdOptions
     public Arcd.Maintenance.Compaction.CompactionOptions Compaction { get; set; } = new();
     public Arcd.Maintenance.Retention.RetentionOptions Retention { get; set; } = new();
     public Arcd.Maintenance.Deletion.DeleteOptions Delete { get; set; } = new();
+    public Arcd.Maintenance.ContinuousQueries.CqOptions ContinuousQueries { get; set; } = new();
     public LogOptions Log { get; set; } = new();
 }
 

@@ -53,6 +53,7 @@ public static class ConfigLoader
         Bind(root, "Compaction", s => s.Bind(options.Compaction, Strict));
         Bind(root, "Retention", s => s.Bind(options.Retention, Strict));
         Bind(root, "Delete", s => s.Bind(options.Delete, Strict));
+        Bind(root, "ContinuousQueries", s => s.Bind(options.ContinuousQueries, Strict));
         Bind(root, "Log", s => s.Bind(options.Log, Strict));
         Validate(options);
         return new LoadedConfig(options, filePath, warnings);
@@ -183,6 +184,9 @@ public static class ConfigLoader
         if (o.Delete.ConfirmationThreshold < 0) Fail("Delete:ConfirmationThreshold", "must not be negative");
         if (o.Delete.MaxRowsPerDelete < 1) Fail("Delete:MaxRowsPerDelete", "must be at least 1");
         if (o.Delete.FlushTimeout <= TimeSpan.Zero) Fail("Delete:FlushTimeout", "must be positive");
+        if (o.ContinuousQueries.Lateness < TimeSpan.Zero) Fail("ContinuousQueries:Lateness", "must not be negative");
+        if (o.ContinuousQueries.MaxWindowsPerTick < 1) Fail("ContinuousQueries:MaxWindowsPerTick", "must be at least 1");
+        if (o.ContinuousQueries.Timeout <= TimeSpan.Zero) Fail("ContinuousQueries:Timeout", "must be positive");
         if (o.Server.ClientShapes.ToLowerInvariant() is not ("auto" or "arc" or "client"))
             Fail("Server:ClientShapes", $"'{o.Server.ClientShapes}' is not one of auto, arc, client");
 

@@ -96,6 +96,12 @@ public static class ConfigPrinter
         json.WriteNumber("MaxRowsPerDelete", o.Delete.MaxRowsPerDelete);
         json.WriteString("FlushTimeout", o.Delete.FlushTimeout.ToString("c"));
         json.WriteEndObject();
+        json.WriteStartObject("ContinuousQueries");
+        json.WriteBoolean("Enabled", o.ContinuousQueries.Enabled);
+        json.WriteString("Lateness", o.ContinuousQueries.Lateness.ToString("c"));
+        json.WriteNumber("MaxWindowsPerTick", o.ContinuousQueries.MaxWindowsPerTick);
+        json.WriteString("Timeout", o.ContinuousQueries.Timeout.ToString("c"));
+        json.WriteEndObject();
         json.WriteStartObject("Log");
         json.WriteString("Level", o.Log.Level);
         json.WriteString("Format", o.Log.Format);

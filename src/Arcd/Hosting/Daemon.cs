@@ -100,7 +100,7 @@ public static class Daemon
         var publicPaths = options.Auth.PublicPaths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         var gate = new AuthGate(verifier, publicPaths);
 
-        var maintenance = Maintenance.Create(options, storage, engine, loggerFactory);
+        var maintenance = Maintenance.Create(options, storage, engine, catalog, QuerySettingsFrom(options), loggerFactory);
         if (maintenance is null) return 1;
         using var maintenanceLifetime = maintenance;
         var scheduler = maintenance.Scheduler;
@@ -110,14 +110,15 @@ public static class Daemon
         var router = new RequestRouter(gate,
             new HealthEndpoints(state, engine),
             new MetricsEndpoint(engine, state, writeStats, maintenance.Compactor?.Stats, maintenance.Retention?.Stats, maintenance.Deleter.Stats,
-                () => scheduler.States().FirstOrDefault(s => s.Name == SchedulerEndpoints.RetentionJob)?.NextRunUtc),
+                () => scheduler.States().FirstOrDefault(s => s.Name == SchedulerEndpoints.RetentionJob)?.NextRunUtc, maintenance.ContinuousQueries),
             new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default, writeStats)),
             new AuthEndpoints(gate),
             new QueryEndpoints(QuerySettingsFrom(options), loggerFactory.CreateLogger("Arcd.Query"), storage.Readers),
             new CompactionEndpoints(maintenance.Compactor, scheduler),
             new RetentionEndpoints(maintenance.Retention, scheduler, TimeProvider.System, options.Server.ClientShapes),
             new DeleteEndpoints(maintenance.Deleter, options.Delete, scheduler),
-            new SchedulerEndpoints(maintenance.Retention, options.Retention, scheduler));
+            new SchedulerEndpoints(maintenance.Retention, options.Retention, scheduler, maintenance.ContinuousQueries),
+            new ContinuousQueryEndpoints(maintenance.ContinuousQueries, scheduler, TimeProvider.System, options.Server.ClientShapes));
         var application = new ArcdHttpApplication(router, logger, options.Server.TlsCertificatePath.Length > 0);
 
         var stopRequested = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

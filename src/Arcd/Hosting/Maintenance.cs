@@ -2,25 +2,33 @@ using Arcd.Configuration;
 using Arcd.Ingest.Shards;
 using Arcd.Ingest.Storage;
 using Arcd.Logging;
+using Arcd.Ingest.Catalog;
 using Arcd.Maintenance.Compaction;
+using Arcd.Maintenance.ContinuousQueries;
 using Arcd.Maintenance.Deletion;
 using Arcd.Maintenance.Files;
 using Arcd.Maintenance.Retention;
 using Arcd.Maintenance.Scheduling;
+using Arcd.Query.Engine;
+using Arcd.Query.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Arcd.Hosting;
 
 /// <summary>
-/// Compaction, retention and delete, wired to the storage seam, the WAL's intents, one rewrite gate
+/// Compaction, retention, delete and continuous queries, wired to the storage seam, the WAL's intents, one rewrite gate
 /// and the shared scheduler. Started once the WAL is replayed: they re-point the intents of a live log.
 /// </summary>
 public sealed class Maintenance : IDisposable
 {
     public const string RetentionStateFile = "retention.json";
+    public const string ContinuousQueryStateFile = "continuous_queries.json";
 
-    private Maintenance(MaintenanceScheduler scheduler, Compactor? compactor, RetentionService? retention, RowDeleter deleter, IFileStorage storage)
+    private Maintenance(MaintenanceScheduler scheduler, Compactor? compactor, RetentionService? retention, RowDeleter deleter, CqService? continuousQueries,
+        IFileStorage storage, IDisposable? cqRunner)
     {
+        ContinuousQueries = continuousQueries;
+        _cqRunner = cqRunner;
         Scheduler = scheduler;
         Compactor = compactor;
         Retention = retention;
@@ -32,10 +40,13 @@ public sealed class Maintenance : IDisposable
     public Compactor? Compactor { get; }
     public RetentionService? Retention { get; }
     public RowDeleter Deleter { get; }
+    public CqService? ContinuousQueries { get; }
     private IFileStorage Storage { get; }
+    private readonly IDisposable? _cqRunner;
 
-    /// <summary>Null (after logging why) when the retention state cannot be read: the daemon does not start.</summary>
-    public static Maintenance? Create(ArcdOptions options, LocalFileStorage storage, IngestEngine engine, ILoggerFactory loggerFactory)
+    /// <summary>Null (after logging why) when the retention or continuous query state cannot be read: the daemon does not start.</summary>
+    public static Maintenance? Create(ArcdOptions options, LocalFileStorage storage, IngestEngine engine, ColumnCatalog catalog, QuerySettings querySettings,
+        ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger("Arcd.Maintenance");
         var gate = new RewriteGate();
@@ -52,6 +63,7 @@ public sealed class Maintenance : IDisposable
         }
 
         RetentionService? retention = null;
+        RetentionRunner? retentionRunner = null;
         if (options.Retention.Enabled)
         {
             var path = Path.Combine(storage.Root, ".arcd", RetentionStateFile);
@@ -67,6 +79,7 @@ public sealed class Maintenance : IDisposable
             }
             var retentionLogger = loggerFactory.CreateLogger("Arcd.Retention");
             var runner = new RetentionRunner(storage, storage.Root, gate, engine.RepointCheckpoints, retentionLogger);
+            retentionRunner = runner;
             retention = new RetentionService(store, runner, TimeProvider.System, retentionLogger);
             var service = retention;
             jobs.Add(new ScheduledJob("retention", CronSchedule.Parse(options.Retention.Schedule), () =>
@@ -78,7 +91,33 @@ public sealed class Maintenance : IDisposable
         var rewrite = options.Compaction.Rewrite(Path.Combine(storage.Root, ".arcd", "compaction-tmp"));
         var deleter = new RowDeleter(storage, storage.Root, rewrite, options.Delete, gate, engine.FlushMeasurement, engine.RepointCheckpoints,
             loggerFactory.CreateLogger("Arcd.Delete"));
-        return new Maintenance(new MaintenanceScheduler(jobs, TimeProvider.System, logger), compactor, retention, deleter, storage);
+
+        CqService? continuousQueries = null;
+        CqRunner? cqRunner = null;
+        if (options.ContinuousQueries.Enabled)
+        {
+            var path = Path.Combine(storage.Root, ".arcd", ContinuousQueryStateFile);
+            CqStore store;
+            try
+            {
+                store = CqStore.Open(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                Log.StartFailed(logger, $"continuous query state {path}: {ex.Message}");
+                return null;
+            }
+            var cqLogger = loggerFactory.CreateLogger("Arcd.ContinuousQueries");
+            var cq = options.ContinuousQueries;
+            var writer = new CqOutputWriter(engine, catalog, cq.Timeout);
+            cqRunner = new CqRunner(new DataRoot(storage.Root, storage.Readers), querySettings with { Timeout = cq.Timeout }, deleter, writer,
+                engine.FlushMeasurement, durableOnAck: engine.WalMode == Arcd.Ingest.Wal.WalMode.Sync, options.Delete.FlushTimeout);
+            var expiry = retentionRunner ?? new RetentionRunner(storage, storage.Root, gate, engine.RepointCheckpoints, cqLogger);
+            var service = new CqService(store, cqRunner, expiry, cq, TimeProvider.System, cqLogger);
+            continuousQueries = service;
+            jobs.Add(new ScheduledJob(CqService.JobName, new ComputedSchedule("every query's interval", service.NextDue), service.Tick));
+        }
+        return new Maintenance(new MaintenanceScheduler(jobs, TimeProvider.System, logger), compactor, retention, deleter, continuousQueries, storage, cqRunner);
     }
 
     /// <summary>Starts the scheduler, and first finishes the retention runs a crash cut short.</summary>
@@ -88,5 +127,9 @@ public sealed class Maintenance : IDisposable
         Scheduler.Start();
     }
 
-    public void Dispose() => Scheduler.Dispose();
+    public void Dispose()
+    {
+        Scheduler.Dispose();
+        _cqRunner?.Dispose();
+    }
 }

@@ -76,6 +76,28 @@ public sealed class ManagementBody
         return null;
     }
 
+    /// <summary>An array of strings; null when absent or null.</summary>
+    public List<string>? Strings(string key)
+    {
+        if (!_fields.TryGetValue(key, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            Fail(key, value, "[]string");
+            return null;
+        }
+        var list = new List<string>();
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                Fail(key, item, "string");
+                return null;
+            }
+            list.Add(item.GetString()!);
+        }
+        return list;
+    }
+
     /// <summary>A boolean field; null when absent or null.</summary>
     public bool? Bool(string key)
     {

@@ -7,10 +7,10 @@ namespace Arcd.Http;
 /// <summary>
 /// Dispatch on path, then method: a switch, not a routing table. Every request first passes the
 /// auth gate with the permission its path needs (writes: write; queries and listings: read; token management, retention
-/// changes and triggers: admin; deletes: delete; other paths: any valid token; public paths: none).
+/// changes, continuous queries and triggers: admin; deletes: delete; other paths: any valid token; public paths: none).
 /// </summary>
 public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, MetricsEndpoint metrics, WriteEndpoints writes, AuthEndpoints auth, QueryEndpoints queries,
-    CompactionEndpoints compaction, RetentionEndpoints retention, DeleteEndpoints delete, SchedulerEndpoints schedulers)
+    CompactionEndpoints compaction, RetentionEndpoints retention, DeleteEndpoints delete, SchedulerEndpoints schedulers, ContinuousQueryEndpoints continuousQueries)
 {
     public Task RouteAsync(HttpContext context)
     {
@@ -66,6 +66,7 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
                 if (RetentionEndpoints.Owns(path)) return retention.HandleAsync(context, path);
                 if (DeleteEndpoints.Owns(path)) return delete.HandleAsync(context, path);
                 if (SchedulerEndpoints.Owns(path)) return schedulers.HandleAsync(context, path);
+                if (ContinuousQueryEndpoints.Owns(path)) return continuousQueries.HandleAsync(context, path);
                 if (DatabaseMeasurements(path) is { } database)
                     return HttpMethods.IsGet(method) ? queries.DatabaseMeasurementsAsync(context, database) : JsonResponse.NotAllowedAsync(context, "GET");
                 return JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {method} {path}");
@@ -77,6 +78,7 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
         _ when RetentionEndpoints.Owns(path) => RetentionEndpoints.NeedsAdmin(method) ? Permission.Admin : Permission.None,
         _ when DeleteEndpoints.Owns(path) => Permission.Delete,
         _ when SchedulerEndpoints.IsAdminPath(path) => Permission.Admin,
+        _ when ContinuousQueryEndpoints.Owns(path) => Permission.Admin,
         "/api/v1/write/msgpack" or "/write" or "/api/v2/write" or "/api/v1/write/line-protocol" => Permission.Write,
         "/api/v1/query" or "/api/v1/query/arrow" or "/api/v1/query/estimate" or "/api/v1/measurements" or "/api/v1/databases" => Permission.Read,
         _ when DatabaseMeasurements(path) is not null => Permission.Read,

@@ -44,7 +44,8 @@ public sealed class DependencyMapTests
         ["Hosting"] = ["Http", "Auth", "Cli", "Configuration", "Logging"],
     };
 
-    // Maintenance: the shared pieces (Files: names, the rewrite gate, the Parquet merger; Scheduling) under the three jobs, which never use each other.
+    // Maintenance: the shared pieces (Files: names, the rewrite gate, the Parquet merger; Scheduling) under the three jobs, which never use each other;
+    // continuous queries sit on top: they replace a window's output with Deletion and expire old data with Retention.
     private static readonly Dictionary<string, string[]> MaintenanceMap = new()
     {
         ["Files"] = [],
@@ -52,6 +53,7 @@ public sealed class DependencyMapTests
         ["Compaction"] = ["Files"],
         ["Retention"] = ["Files"],
         ["Deletion"] = ["Files"],
+        ["ContinuousQueries"] = ["Files", "Deletion", "Retention"],
     };
 
     public static TheoryData<string, string> Projects => new()

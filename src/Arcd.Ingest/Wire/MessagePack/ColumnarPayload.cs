@@ -65,7 +65,7 @@ internal static class ColumnarPayload
             if (name == ColumnBatch.TimeColumnName)
             {
                 sawTime = true;
-                if (!TryReadTime(ref reader, batch.Time, length, out failure)) return false;
+                if (!TryReadTime(ref reader, batch.Time, length, context.FixedTimeUnit, out failure)) return false;
             }
             else
             {
@@ -93,13 +93,13 @@ internal static class ColumnarPayload
         return true;
     }
 
-    private static bool TryReadTime(ref MessagePackReader reader, Column time, int length, out PayloadFailure failure)
+    private static bool TryReadTime(ref MessagePackReader reader, Column time, int length, TimeUnit? fixedUnit, out PayloadFailure failure)
     {
-        var unit = TimeUnit.Microseconds;
+        var unit = fixedUnit ?? TimeUnit.Microseconds;
         for (var row = 0; row < length; row++)
         {
             var type = reader.NextMessagePackType;
-            if (!MsgPackValues.TryReadTime(ref reader, detectUnit: row == 0, ref unit, out var micros, out var error))
+            if (!MsgPackValues.TryReadTime(ref reader, detectUnit: row == 0 && fixedUnit is null, ref unit, out var micros, out var error))
             {
                 var reason = type is MessagePackType.Integer or MessagePackType.Float ? RejectReason.TimestampOutOfRange : RejectReason.InvalidTimestamp;
                 var message = reason == RejectReason.InvalidTimestamp

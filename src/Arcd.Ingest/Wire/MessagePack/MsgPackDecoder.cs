@@ -155,6 +155,9 @@ internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisp
 
     public DecodeLimits Limits { get; } = limits;
     public long NowMicros { get; } = nowMicros;
+
+    /// <summary>Set for arcd's own tagged-columnar bodies: their times are µs, never guessed from the magnitude.</summary>
+    public TimeUnit? FixedTimeUnit { get; init; }
     public DecodedWrite Output { get; } = new();
     public long Rows { get; private set; }
 

@@ -8,7 +8,8 @@ namespace Arcd.Http.Endpoints;
 
 /// <summary><c>GET /metrics</c>: Prometheus text format 0.0.4.</summary>
 public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, WriteStats writes, Arcd.Maintenance.Compaction.CompactionStats? compaction = null,
-    Arcd.Maintenance.Retention.RetentionStats? retention = null, Arcd.Maintenance.Deletion.DeleteStats? deletes = null, Func<DateTime?>? retentionNextRun = null)
+    Arcd.Maintenance.Retention.RetentionStats? retention = null, Arcd.Maintenance.Deletion.DeleteStats? deletes = null, Func<DateTime?>? retentionNextRun = null,
+    Arcd.Maintenance.ContinuousQueries.CqService? continuousQueries = null)
 {
     public Task HandleAsync(HttpContext context)
     {
@@ -95,12 +96,33 @@ public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, Writ
             Metric(text, "arcd_delete_files_removed_total", "counter", "Files removed because every row was deleted.", Interlocked.Read(ref d.FilesRemoved));
             Metric(text, "arcd_delete_file_failures_total", "counter", "Files a delete could not process (left unchanged).", Interlocked.Read(ref d.FileFailures));
         }
+        if (continuousQueries is { } cq) ContinuousQueryMetrics(text, cq);
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         context.Response.ContentLength = bytes.Length;
         return context.Response.Body.WriteAsync(bytes).AsTask();
     }
+
+    /// <summary>Per continuous query, labelled by name (unique): runs, failures, rows written, and how far its watermark is behind now.</summary>
+    private static void ContinuousQueryMetrics(StringBuilder text, Arcd.Maintenance.ContinuousQueries.CqService cq)
+    {
+        var queries = cq.Store.Queries().OrderBy(q => q.Id).ToList();
+        var now = DateTime.UtcNow;
+        Family(text, "arcd_cq_runs_total", "counter", "Window runs of a continuous query (scheduled, manual, retried).");
+        foreach (var q in queries) Sample(text, "arcd_cq_runs_total", "cq", Label(q.Name), Interlocked.Read(ref cq.StatsOf(q.Id).Runs));
+        Family(text, "arcd_cq_failures_total", "counter", "Window runs that failed (the window is retried).");
+        foreach (var q in queries) Sample(text, "arcd_cq_failures_total", "cq", Label(q.Name), Interlocked.Read(ref cq.StatsOf(q.Id).Failures));
+        Family(text, "arcd_cq_rows_written_total", "counter", "Rows a continuous query wrote to its destination.");
+        foreach (var q in queries) Sample(text, "arcd_cq_rows_written_total", "cq", Label(q.Name), Interlocked.Read(ref cq.StatsOf(q.Id).RowsWritten));
+        Family(text, "arcd_cq_lag_seconds", "gauge", "Now minus the watermark (last_processed_time); 0 before the first window.");
+        foreach (var q in queries)
+            Sample(text, "arcd_cq_lag_seconds", "cq", Label(q.Name), cq.Store.Progress(q.Id).WatermarkUtc is { } w ? Math.Max(0, (now - w).TotalSeconds) : 0);
+        Family(text, "arcd_cq_window_pending", "gauge", "1 while a window is in flight or waiting for its retry.");
+        foreach (var q in queries) Sample(text, "arcd_cq_window_pending", "cq", Label(q.Name), cq.Store.Progress(q.Id).InFlight is null ? 0 : 1);
+    }
+
+    private static string Label(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     private static void Metric(StringBuilder text, string name, string type, string help, double value)
     {
