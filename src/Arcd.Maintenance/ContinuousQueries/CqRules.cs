@@ -55,6 +55,7 @@ public static partial class CqRules
         if (query.DeleteSourceAfterDays is < 0) return "delete_source_after_days must not be negative";
         if (string.Equals(query.DestinationMeasurement, query.SourceMeasurement, StringComparison.Ordinal))
             return "destination_measurement must differ from source_measurement: a re-run replaces the destination's rows of its window";
+        if (others.Any(o => o.Id != query.Id && o.Name == query.Name)) return $"Continuous query with name '{query.Name}' already exists";
         if (others.FirstOrDefault(o => o.Id != query.Id && o.Database == query.Database && o.DestinationMeasurement == query.DestinationMeasurement) is { } writer)
             return $"continuous query '{writer.Name}' already writes {query.Database}.{query.DestinationMeasurement}: a destination has one continuous query, so a re-run can replace its window";
         return null;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Arcd.Ingest.Platform;
 using Arcd.Maintenance.Deletion;
 using Arcd.Query.Engine;
 using Arcd.Query.Sql;
@@ -11,7 +12,8 @@ public sealed class CqRunException(string message, Exception? inner = null) : Ex
 
 /// <summary>
 /// Runs one window of a continuous query: (1) when earlier output may exist in it, deletes the
-/// destination's rows of the window (flush first, per-file crash-safe replacements); (2) substitutes
+/// destination's rows of the window (flush first, per-file crash-safe replacements); (2) flushes the
+/// source's buffered rows (so every point that arrived before the run counts), substitutes
 /// the window into the SQL, plans it like any query (<c>db.m</c> or a bare name in the query's
 /// database, hour pruning) and streams the result into the destination through the ingest path;
 /// (3) makes the rows durable (the WAL in sync mode has, else a flush) before the caller commits the
@@ -34,7 +36,14 @@ public sealed class CqRunner(DataRoot root, QuerySettings settings, RowDeleter d
     /// <summary>Runs the window and returns the rows written.</summary>
     public long Run(ContinuousQuery query, DateTime startUtc, DateTime endUtc, bool replace)
     {
-        if (replace) Clear(query, startUtc, endUtc);
+        if (replace)
+        {
+            Clear(query, startUtc, endUtc);
+            CrashPoints.Hit("cq-window-cleared");
+        }
+        // Rows that arrived by now (the window's end plus the lateness) but are still buffered count too.
+        if (!flush(query.Database, query.SourceMeasurement, flushTimeout))
+            throw new CqRunException($"the buffered rows of {query.Database}.{query.SourceMeasurement} could not be written to Parquet within {flushTimeout.TotalSeconds:F0} s");
         var sql = Substitute(query.Query, startUtc, endUtc);
         long rows;
         using (root.BeginRead())

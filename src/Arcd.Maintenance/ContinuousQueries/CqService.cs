@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Arcd.Ingest.Platform;
 using Arcd.Maintenance.Retention;
 using Microsoft.Extensions.Logging;
 
@@ -112,12 +113,14 @@ public sealed partial class CqService(CqStore store, CqRunner runner, RetentionR
             var flight = new WindowInFlight(startUtc, endUtc, executionId, manual, started);
             // Durable before the first output row: a crash from here on re-runs this window, replacing.
             if (!store.SetProgress(query.Id, before with { InFlight = flight, OutputThroughUtc = Max(before.OutputThroughUtc, endUtc) })) return null;
+            CrashPoints.Hit("cq-window-started");
             var stats = StatsOf(query.Id);
             Interlocked.Increment(ref stats.Runs);
             long rows;
             try
             {
                 rows = runner.Run(query, startUtc, endUtc, replace);
+                CrashPoints.Hit("cq-output-written");
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

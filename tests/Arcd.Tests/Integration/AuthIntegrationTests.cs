@@ -117,6 +117,22 @@ public class AuthIntegrationTests
     }
 
     [Fact]
+    public async Task Continuous_queries_need_admin_even_to_read_as_in_arc()
+    {
+        using var temp = new TempDirectory();
+        await using var daemon = await StartAsync(temp);
+        foreach (var (token, expected) in new[] { (CreateToken(temp, "reader", "read"), HttpStatusCode.Forbidden), (CreateToken(temp, "writer", "write"), HttpStatusCode.Forbidden), (AdminToken, HttpStatusCode.OK) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/continuous_queries");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await daemon.Client.SendAsync(request);
+            Assert.Equal(expected, response.StatusCode);
+            if (expected == HttpStatusCode.Forbidden)
+                Assert.Equal("{\"success\":false,\"error\":\"Permission denied: admin required\"}", await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
     public async Task Queries_and_listings_need_read_permission()
     {
         using var temp = new TempDirectory();

@@ -38,7 +38,7 @@ public sealed class DaemonProcess : IAsyncDisposable
     /// <param name="tlsHandler">For a daemon serving HTTPS: the client handler that trusts its certificate.</param>
     /// <param name="waitReady">Also wait for /ready (WAL replayed, writes accepted); tests of the replay window pass false.</param>
     public static async Task<DaemonProcess> StartAsync(string workDir, IEnumerable<string>? settings = null, bool aot = false,
-        IDictionary<string, string>? environment = null, HttpMessageHandler? tlsHandler = null, bool waitReady = true)
+        IDictionary<string, string>? environment = null, HttpMessageHandler? tlsHandler = null, bool waitReady = true, bool waitHealthy = true)
     {
         var port = FreePort.Next();
         var dataRoot = Path.Combine(workDir, "data", "arc");
@@ -66,6 +66,7 @@ public sealed class DaemonProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => daemon.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (!waitHealthy) return daemon; // a crash test that expects the process to die early
         await daemon.WaitHealthyAsync(TimeSpan.FromSeconds(60));
         if (waitReady) await daemon.WaitReadyAsync(TimeSpan.FromSeconds(120));
         return daemon;
