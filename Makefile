@@ -22,6 +22,7 @@ help:
 	@echo "make bench-startup  median exec->/health, exec->first 204 and idle RSS over 20 starts"
 	@echo "make bench-compaction  a day of Telegraf-like files: file count, query latency, throughput, RSS and ingest before/after compaction"
 	@echo "make bench-retention  retention over a year of hourly partitions (files/s) and delete throughput (rows/s rewritten)"
+	@echo "make bench-cq       continuous queries: source rows/s of a 1-hour rollup of a day of Arc's shape, ingest rec/s with and without CQs"
 	@echo "make bench-wal      records/s and latency for Wal:Mode sync, async and off (Arc's benchmark shape)"
 	@echo "make crash-test     kill -9 the AOT daemon under load 200 times; every acknowledged row must be in Parquet once"
 	@echo "make fuzz           the decoder fuzz targets with 5M cases each (ARCD_FUZZ_CASES to change)"
@@ -81,6 +82,10 @@ profile:
 bench-wal: publish
 	$(DOTNET) publish bench/Arcd.Bench -c Release -r $(RID) -o $(BENCH_DIR)
 	bench/scripts/wal-modes.sh 20 64
+
+.PHONY: bench-cq
+bench-cq:
+	python3 bench/scripts/cq_bench.py
 
 .PHONY: bench-retention
 bench-retention:
