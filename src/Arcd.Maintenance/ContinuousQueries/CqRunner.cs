@@ -23,6 +23,8 @@ public sealed class CqRunner(DataRoot root, QuerySettings settings, RowDeleter d
     Func<string, string?, TimeSpan, bool> flush, bool durableOnAck, TimeSpan flushTimeout) : IDisposable
 {
     private SandboxedDuckDb? _duckdb;
+    private int _streaming;
+    private volatile bool _stopping;
 
     /// <summary>The SQL with both placeholders replaced by quoted RFC 3339 literals, whole seconds (Arc's substitution).</summary>
     public static string Substitute(string query, DateTime startUtc, DateTime endUtc) =>
@@ -77,7 +79,9 @@ public sealed class CqRunner(DataRoot root, QuerySettings settings, RowDeleter d
 
     private long Stream(ContinuousQuery query, string sql, DateTime startUtc, DateTime endUtc)
     {
+        if (_stopping) throw new CqRunException("arcd is shutting down");
         var connection = (_duckdb ??= new SandboxedDuckDb(settings)).Connection;
+        Volatile.Write(ref _streaming, 1);
         var timedOut = 0;
         var timer = new Timer(_ => { Volatile.Write(ref timedOut, 1); connection.Interrupt(); }, null, settings.Timeout, Timeout.InfiniteTimeSpan);
         try
@@ -87,6 +91,7 @@ public sealed class CqRunner(DataRoot root, QuerySettings settings, RowDeleter d
         }
         catch (DuckDbException ex)
         {
+            if (_stopping) throw new CqRunException("interrupted: arcd is shutting down (the window runs again at the next start)", ex);
             if (Volatile.Read(ref timedOut) == 1) throw new CqRunException($"the query timed out after {settings.Timeout.TotalSeconds:0.###} s (ContinuousQueries:Timeout)", ex);
             throw new CqRunException(ex.Message, ex);
         }
@@ -95,10 +100,23 @@ public sealed class CqRunner(DataRoot root, QuerySettings settings, RowDeleter d
             // A late interrupt would hit the connection's next query: wait out any callback in flight.
             using var timerDone = new ManualResetEvent(false);
             if (timer.Dispose(timerDone)) timerDone.WaitOne();
+            Volatile.Write(ref _streaming, 0);
         }
     }
 
-    public void Dispose() => _duckdb?.Dispose();
+    /// <summary>Shutdown: a run in progress is interrupted (its window stays in flight and runs again at the next start).</summary>
+    public void Interrupt()
+    {
+        _stopping = true;
+        if (Volatile.Read(ref _streaming) == 1) _duckdb?.Connection.Interrupt();
+    }
+
+    /// <summary>DuckDB is closed only when no run uses it; otherwise the process exit takes it.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        if (Volatile.Read(ref _streaming) == 0) _duckdb?.Dispose();
+    }
 
     private static string Literal(DateTime utc) => "'" + utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) + "'";
 

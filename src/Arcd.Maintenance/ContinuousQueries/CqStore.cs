@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Arcd.Ingest.Platform;
+using Arcd.Maintenance.Files;
+using static Arcd.Maintenance.Files.StateJson;
 
 namespace Arcd.Maintenance.ContinuousQueries;
 
@@ -247,35 +249,5 @@ public sealed class CqStore
     }
 
     /// <summary>RFC 3339, UTC, whole seconds, as Arc prints its stored times.</summary>
-    public static string Time(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    private static void WriteNullable(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is null) json.WriteNull(name);
-        else json.WriteString(name, value);
-    }
-
-    private static void WriteNullable(Utf8JsonWriter json, string name, int? value)
-    {
-        if (value is { } v) json.WriteNumber(name, v);
-        else json.WriteNull(name);
-    }
-
-    private static void WriteNullable(Utf8JsonWriter json, string name, DateTime? value)
-    {
-        if (value is { } v) json.WriteString(name, Time(v));
-        else json.WriteNull(name);
-    }
-
-    private static string? NullableString(JsonElement e, string name) =>
-        e.GetProperty(name) is { ValueKind: JsonValueKind.String } s ? s.GetString() : null;
-
-    private static int? NullableInt(JsonElement e, string name) =>
-        e.GetProperty(name) is { ValueKind: JsonValueKind.Number } n ? n.GetInt32() : null;
-
-    private static DateTime? NullableTime(JsonElement e, string name) =>
-        e.GetProperty(name) is { ValueKind: JsonValueKind.String } s ? ParseTime(s) : null;
-
-    private static DateTime ParseTime(JsonElement element) =>
-        DateTime.Parse(element.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+    public static string Time(DateTime utc) => StateJson.Time(utc);
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Arcd.Ingest.Platform;
+using Arcd.Maintenance.Files;
+using static Arcd.Maintenance.Files.StateJson;
 
 namespace Arcd.Maintenance.Retention;
 
@@ -150,8 +152,7 @@ public sealed class RetentionStore
             json.WriteNumber("id", p.Id);
             json.WriteString("name", p.Name);
             json.WriteString("database", p.Database);
-            if (p.Measurement is null) json.WriteNull("measurement");
-            else json.WriteString("measurement", p.Measurement);
+            WriteNullable(json, "measurement", p.Measurement);
             json.WriteNumber("retention_days", p.RetentionDays);
             json.WriteNumber("buffer_days", p.BufferDays);
             json.WriteBoolean("is_active", p.IsActive);
@@ -171,10 +172,8 @@ public sealed class RetentionStore
             json.WriteNumber("deleted_count", e.DeletedCount);
             json.WriteNumber("files_deleted", e.FilesDeleted);
             json.WriteString("cutoff_date", Time(e.CutoffUtc));
-            if (e.DurationMs is { } ms) json.WriteNumber("execution_duration_ms", ms);
-            else json.WriteNull("execution_duration_ms");
-            if (e.ErrorMessage is null) json.WriteNull("error_message");
-            else json.WriteString("error_message", e.ErrorMessage);
+            WriteNullable(json, "execution_duration_ms", e.DurationMs);
+            WriteNullable(json, "error_message", e.ErrorMessage);
             json.WriteBoolean("resumed", e.Resumed);
             if (e.Pending is { } chunk)
             {
@@ -202,23 +201,20 @@ public sealed class RetentionStore
             _nextExecutionId = root.GetProperty("next_execution_id").GetInt64();
             foreach (var p in root.GetProperty("policies").EnumerateArray())
             {
-                var measurement = p.GetProperty("measurement");
                 _policies.Add(new RetentionPolicy(p.GetProperty("id").GetInt64(), p.GetProperty("name").GetString()!, p.GetProperty("database").GetString()!,
-                    measurement.ValueKind == JsonValueKind.Null ? null : measurement.GetString(), p.GetProperty("retention_days").GetInt32(),
+                    NullableString(p, "measurement"), p.GetProperty("retention_days").GetInt32(),
                     p.GetProperty("buffer_days").GetInt32(), p.GetProperty("is_active").GetBoolean(),
                     ParseTime(p.GetProperty("created_at")), ParseTime(p.GetProperty("updated_at"))));
             }
             foreach (var e in root.GetProperty("executions").EnumerateArray())
             {
-                var duration = e.GetProperty("execution_duration_ms");
-                var error = e.GetProperty("error_message");
                 PendingChunk? pending = e.TryGetProperty("pending", out var chunk)
                     ? new PendingChunk(chunk.GetProperty("first_input").GetString()!, chunk.GetProperty("rows").GetInt64(), chunk.GetProperty("files").GetInt32())
                     : null;
                 _executions.Add(new RetentionExecution(e.GetProperty("id").GetInt64(), e.GetProperty("policy_id").GetInt64(), ParseTime(e.GetProperty("execution_time")),
                     e.GetProperty("status").GetString()!, e.GetProperty("deleted_count").GetInt64(), e.GetProperty("files_deleted").GetInt32(),
-                    ParseTime(e.GetProperty("cutoff_date")), duration.ValueKind == JsonValueKind.Null ? null : duration.GetDouble(),
-                    error.ValueKind == JsonValueKind.Null ? null : error.GetString(), e.GetProperty("resumed").GetBoolean(), pending));
+                    ParseTime(e.GetProperty("cutoff_date")), NullableDouble(e, "execution_duration_ms"),
+                    NullableString(e, "error_message"), e.GetProperty("resumed").GetBoolean(), pending));
             }
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -228,8 +224,5 @@ public sealed class RetentionStore
     }
 
     /// <summary>RFC 3339, UTC, whole seconds, as Arc prints its stored times.</summary>
-    public static string Time(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    private static DateTime ParseTime(JsonElement element) =>
-        DateTime.Parse(element.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+    public static string Time(DateTime utc) => StateJson.Time(utc);
 }

@@ -45,6 +45,7 @@ public sealed partial class MaintenanceScheduler : IDisposable
     private readonly Thread _thread;
     private readonly Thread _onDemand;
     private volatile bool _stopping;
+    private int _disposed;
 
     private sealed class Entry(ScheduledJob job, DateTime next)
     {
@@ -136,6 +137,7 @@ public sealed partial class MaintenanceScheduler : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stopping = true;
         _wake.Set();
         _now.CompleteAdding();

@@ -180,7 +180,7 @@ public static class Daemon
         state.MarkNotReady("shutting down");
         stopReplay.Cancel();
         replay.Join();
-        scheduler.Dispose();
+        maintenance.StopJobs();
 
         var deadline = DateTime.UtcNow + options.Server.ShutdownTimeout;
         using (var stopHttp = new CancellationTokenSource(options.Server.ShutdownTimeout / 2))

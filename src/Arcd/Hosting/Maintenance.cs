@@ -25,7 +25,7 @@ public sealed class Maintenance : IDisposable
     public const string ContinuousQueryStateFile = "continuous_queries.json";
 
     private Maintenance(MaintenanceScheduler scheduler, Compactor? compactor, RetentionService? retention, RowDeleter deleter, CqService? continuousQueries,
-        IFileStorage storage, IDisposable? cqRunner)
+        IFileStorage storage, CqRunner? cqRunner)
     {
         ContinuousQueries = continuousQueries;
         _cqRunner = cqRunner;
@@ -42,7 +42,7 @@ public sealed class Maintenance : IDisposable
     public RowDeleter Deleter { get; }
     public CqService? ContinuousQueries { get; }
     private IFileStorage Storage { get; }
-    private readonly IDisposable? _cqRunner;
+    private readonly CqRunner? _cqRunner;
 
     /// <summary>Null (after logging why) when the retention or continuous query state cannot be read: the daemon does not start.</summary>
     public static Maintenance? Create(ArcdOptions options, LocalFileStorage storage, IngestEngine engine, ColumnCatalog catalog, QuerySettings querySettings,
@@ -66,17 +66,7 @@ public sealed class Maintenance : IDisposable
         RetentionRunner? retentionRunner = null;
         if (options.Retention.Enabled)
         {
-            var path = Path.Combine(storage.Root, ".arcd", RetentionStateFile);
-            RetentionStore store;
-            try
-            {
-                store = RetentionStore.Open(path);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
-            {
-                Log.StartFailed(logger, $"retention state {path}: {ex.Message}");
-                return null;
-            }
+            if (OpenState(storage, RetentionStateFile, "retention state", RetentionStore.Open, logger) is not { } store) return null;
             var retentionLogger = loggerFactory.CreateLogger("Arcd.Retention");
             var runner = new RetentionRunner(storage, storage.Root, gate, engine.RepointCheckpoints, retentionLogger);
             retentionRunner = runner;
@@ -96,17 +86,7 @@ public sealed class Maintenance : IDisposable
         CqRunner? cqRunner = null;
         if (options.ContinuousQueries.Enabled)
         {
-            var path = Path.Combine(storage.Root, ".arcd", ContinuousQueryStateFile);
-            CqStore store;
-            try
-            {
-                store = CqStore.Open(path);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
-            {
-                Log.StartFailed(logger, $"continuous query state {path}: {ex.Message}");
-                return null;
-            }
+            if (OpenState(storage, ContinuousQueryStateFile, "continuous query state", CqStore.Open, logger) is not { } store) return null;
             var cqLogger = loggerFactory.CreateLogger("Arcd.ContinuousQueries");
             var cq = options.ContinuousQueries;
             var writer = new CqOutputWriter(engine, catalog, cq.Timeout);
@@ -120,6 +100,21 @@ public sealed class Maintenance : IDisposable
         return new Maintenance(new MaintenanceScheduler(jobs, TimeProvider.System, logger), compactor, retention, deleter, continuousQueries, storage, cqRunner);
     }
 
+    /// <summary>A state file under <c>.arcd/</c>; null (after logging why) when it cannot be read.</summary>
+    private static T? OpenState<T>(LocalFileStorage storage, string file, string what, Func<string, T> open, ILogger logger) where T : class
+    {
+        var path = Path.Combine(storage.Root, ".arcd", file);
+        try
+        {
+            return open(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            Log.StartFailed(logger, $"{what} {path}: {ex.Message}");
+            return null;
+        }
+    }
+
     /// <summary>Starts the scheduler, and first finishes the retention runs a crash cut short.</summary>
     public void Start()
     {
@@ -127,9 +122,16 @@ public sealed class Maintenance : IDisposable
         Scheduler.Start();
     }
 
+    /// <summary>Stops the jobs: a continuous query's run in progress is interrupted rather than waited for (its window runs again at the next start).</summary>
+    public void StopJobs()
+    {
+        _cqRunner?.Interrupt();
+        Scheduler.Dispose();
+    }
+
     public void Dispose()
     {
-        Scheduler.Dispose();
+        StopJobs();
         _cqRunner?.Dispose();
     }
 }

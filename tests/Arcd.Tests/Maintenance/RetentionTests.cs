@@ -46,7 +46,9 @@ public class RetentionTests
         Assert.True(storage.Exists(old), "ran before its time");
         clock.Set(Now.AddSeconds(31)); // 03:00:01
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (storage.Exists(old) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        // The execution is recorded as completed just after the last file goes: wait for the record.
+        while (!service.Store.Executions(1, 10).Any(e => e.Status == RetentionExecution.Completed) && DateTime.UtcNow < deadline)
+            Thread.Sleep(20);
         Assert.False(storage.Exists(old));
         Assert.True(storage.Exists(recent)); // the inactive 1-day policy did not run
         var execution = Assert.Single(service.Store.Executions(1, 10));
