@@ -121,6 +121,102 @@ public static class QueryExecution
         return new QueryOutcome(rows, output.TotalBytes);
     }
 
+    /// <summary>
+    /// Arc's msgpack answer: one map whose <c>data</c> is column-major. Column-major needs the row
+    /// count before the first value, so the batches are held (under the row and byte caps) and then
+    /// written column by column.
+    /// </summary>
+    public static QueryOutcome MsgPack(DuckDbConnection connection, QueryPlan plan, QuerySettings settings, OutputOptions options, ChunkedOutput output, CancellationToken clientGone)
+    {
+        long rows = 0;
+        var planningMs = Stopwatch.GetElapsedTime(options.StartTimestamp).TotalMilliseconds;
+        if (plan.HasNoFiles)
+        {
+            WriteMsgPackMap(output, [], [], 0, options, plan, planningMs);
+        }
+        else
+        {
+            Execute(connection, plan.Sql, settings, clientGone, results =>
+            {
+                var batches = new List<RecordBatch>();
+                try
+                {
+                    long held = 0;
+                    while (results.Next() is { } batch)
+                    {
+                        batches.Add(batch);
+                        rows += batch.Length;
+                        held += batch.Arrays.Sum(a => a.Data.Buffers.Sum(b => (long)b.Length));
+                        CheckCaps(rows, held, settings);
+                    }
+                    WriteMsgPackMap(output, results.Schema.FieldsList, batches, rows, options, plan, planningMs, settings);
+                }
+                finally
+                {
+                    foreach (var batch in batches) batch.Dispose();
+                }
+            });
+        }
+        output.Complete();
+        return new QueryOutcome(rows, output.TotalBytes);
+    }
+
+    private static void WriteMsgPackMap(ChunkedOutput output, IReadOnlyList<Field> fields, List<RecordBatch> batches,
+        long rows, OutputOptions options, QueryPlan plan, double planningMs, QuerySettings? settings = null)
+    {
+        var writer = new MessagePack.MessagePackWriter(output);
+        writer.WriteMapHeader(options.Profile ? 8 : 7);
+        writer.Write("success");
+        writer.Write(true);
+        writer.Write("columns");
+        writer.WriteArrayHeader(fields.Count);
+        foreach (var field in fields) writer.Write(field.Name);
+        writer.Write("types");
+        writer.WriteArrayHeader(fields.Count);
+        foreach (var field in fields) writer.Write(MsgPackValues.TypeName(field.DataType));
+        writer.Write("data");
+        writer.WriteArrayHeader(fields.Count);
+        for (var c = 0; c < fields.Count; c++)
+        {
+            writer.WriteArrayHeader((int)rows);
+            foreach (var batch in batches)
+            {
+                var column = batch.Column(c);
+                for (var r = 0; r < batch.Length; r++) MsgPackValues.Write(ref writer, column, r);
+                writer.Flush();
+                if (settings is not null) CheckCaps(rows, output.TotalBytes, settings);
+                output.FlushIfFull();
+            }
+        }
+        writer.Write("row_count");
+        writer.Write((ulong)rows);
+        var elapsed = Stopwatch.GetElapsedTime(options.StartTimestamp).TotalMilliseconds;
+        writer.Write("execution_time_ms");
+        writer.Write((ulong)elapsed);
+        writer.Write("timestamp");
+        writer.Write(DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        if (options.Profile)
+        {
+            writer.Write("profile");
+            writer.WriteMapHeader(plan.FilesScanned is null ? 4 : 5);
+            writer.Write("planning_ms");
+            writer.Write(Math.Round(planningMs, 3));
+            writer.Write("execution_ms");
+            writer.Write(Math.Round(elapsed - planningMs, 3));
+            writer.Write("hour_partitions");
+            writer.Write(plan.HourPartitions);
+            if (plan.FilesScanned is { } files)
+            {
+                writer.Write("files_scanned");
+                writer.Write(files);
+            }
+            writer.Write("tables");
+            writer.WriteArrayHeader(plan.Tables.Count);
+            foreach (var table in plan.Tables) writer.Write(table);
+        }
+        writer.Flush();
+    }
+
     /// <summary>The planner's estimate of the rows a statement returns (EXPLAIN), without running it.</summary>
     public static long Estimate(DuckDbConnection connection, QueryPlan plan, QuerySettings settings, CancellationToken clientGone)
     {

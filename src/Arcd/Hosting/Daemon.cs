@@ -92,6 +92,17 @@ public static class Daemon
                 return 1;
             }
             verifier = new TokenVerifier(tokenStore, options.Auth.CacheTtl, options.Auth.MaxCacheEntries);
+            try
+            {
+                // A preset admin token is usable before /health or /ready can say 200: deployment scripts
+                // write the moment the daemon looks up.
+                if (Bootstrap.MustPrecedeListening(tokenStore)) Bootstrap.EnsureAdminToken(tokenStore, logger);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TokenStoreException)
+            {
+                Log.StartFailed(logger, $"token store {tokenStore.Path}: {ex.Message}");
+                return 1;
+            }
         }
         else
         {
@@ -107,13 +118,14 @@ public static class Daemon
 
         var state = new DaemonState();
         var writeStats = new WriteStats();
+        var queryStats = new QueryStats();
         var router = new RequestRouter(gate,
             new HealthEndpoints(state, engine),
             new MetricsEndpoint(engine, state, writeStats, maintenance.Compactor?.Stats, maintenance.Retention?.Stats, maintenance.Deleter.Stats,
-                () => scheduler.States().FirstOrDefault(s => s.Name == SchedulerEndpoints.RetentionJob)?.NextRunUtc, maintenance.ContinuousQueries),
+                () => scheduler.States().FirstOrDefault(s => s.Name == SchedulerEndpoints.RetentionJob)?.NextRunUtc, maintenance.ContinuousQueries, queryStats),
             new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default, writeStats)),
             new AuthEndpoints(gate),
-            new QueryEndpoints(QuerySettingsFrom(options), loggerFactory.CreateLogger("Arcd.Query"), storage.Readers),
+            new QueryEndpoints(QuerySettingsFrom(options), loggerFactory.CreateLogger("Arcd.Query"), queryStats, storage.Readers),
             new CompactionEndpoints(maintenance.Compactor, scheduler),
             new RetentionEndpoints(maintenance.Retention, scheduler, TimeProvider.System, options.Server.ClientShapes),
             new DeleteEndpoints(maintenance.Deleter, options.Delete, scheduler),
@@ -147,9 +159,9 @@ public static class Daemon
         Notify(logger, $"READY=1\nSTATUS=listening on {HttpListenerSetup.DescribeUrl(options.Server, options.Auth)}\nMAINPID={Environment.ProcessId}");
         Log.Started(logger, VersionInfo.Version, HttpListenerSetup.DescribeUrl(options.Server, options.Auth), storage.Root,
             engine.ShardCount, engine.FlushWorkerCount, options.Wal.Mode);
-        // The first admin token costs a 600k-round PBKDF2 hash: made after binding, so it does not delay
-        // the start. Until it exists every protected request is a 401, which is right: nobody has it yet.
-        if (tokenStore is not null)
+        // A generated first admin token costs a 600k-round PBKDF2 hash: made after binding, so it does not
+        // delay the start. Until it exists every protected request is a 401, which is right: nobody has it yet.
+        if (tokenStore is not null && tokenStore.Load().Count == 0)
         {
             new Thread(() =>
             {

@@ -52,6 +52,8 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
                 return HttpMethods.IsPost(method) ? queries.QueryArrowAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
             case "/api/v1/query/estimate":
                 return HttpMethods.IsPost(method) ? queries.EstimateAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
+            case "/api/v1/query/msgpack":
+                return HttpMethods.IsPost(method) ? queries.QueryMsgPackAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
             case "/api/v1/measurements":
                 return HttpMethods.IsGet(method) ? queries.MeasurementsAsync(context) : JsonResponse.NotAllowedAsync(context, "GET");
             case "/api/v1/databases":
@@ -67,6 +69,8 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
                 if (DeleteEndpoints.Owns(path)) return delete.HandleAsync(context, path);
                 if (SchedulerEndpoints.Owns(path)) return schedulers.HandleAsync(context, path);
                 if (ContinuousQueryEndpoints.Owns(path)) return continuousQueries.HandleAsync(context, path);
+                if (MeasurementQueryPath(path) is { } measurement)
+                    return HttpMethods.IsGet(method) ? queries.MeasurementQueryAsync(context, measurement) : JsonResponse.NotAllowedAsync(context, "GET");
                 if (DatabaseMeasurements(path) is { } database)
                     return HttpMethods.IsGet(method) ? queries.DatabaseMeasurementsAsync(context, database) : JsonResponse.NotAllowedAsync(context, "GET");
                 return JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {method} {path}");
@@ -80,7 +84,8 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
         _ when SchedulerEndpoints.IsAdminPath(path) => Permission.Admin,
         _ when ContinuousQueryEndpoints.Owns(path) => Permission.Admin,
         "/api/v1/write/msgpack" or "/write" or "/api/v2/write" or "/api/v1/write/line-protocol" => Permission.Write,
-        "/api/v1/query" or "/api/v1/query/arrow" or "/api/v1/query/estimate" or "/api/v1/measurements" or "/api/v1/databases" => Permission.Read,
+        "/api/v1/query" or "/api/v1/query/arrow" or "/api/v1/query/msgpack" or "/api/v1/query/estimate" or "/api/v1/measurements" or "/api/v1/databases" => Permission.Read,
+        _ when MeasurementQueryPath(path) is not null => Permission.Read,
         _ when DatabaseMeasurements(path) is not null => Permission.Read,
         AuthEndpoints.CachePath or AuthEndpoints.CacheInvalidatePath => Permission.Admin,
         _ when IsTokenPath(path) => Permission.Admin,
@@ -88,6 +93,15 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
         _ when CompactionEndpoints.Owns(path) => Permission.Read,
         _ => Permission.None,
     };
+
+    /// <summary>The {measurement} of <c>GET /api/v1/query/{measurement}</c>, else null.</summary>
+    private static string? MeasurementQueryPath(string path)
+    {
+        const string prefix = "/api/v1/query/";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        var name = path[prefix.Length..];
+        return name.Length > 0 && !name.Contains('/') && name is not ("arrow" or "msgpack" or "estimate") ? name : null;
+    }
 
     /// <summary>The {name} of <c>/api/v1/databases/{name}/measurements</c>, else null.</summary>
     private static string? DatabaseMeasurements(string path)

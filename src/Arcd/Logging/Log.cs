@@ -46,4 +46,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Error, Message = "query failed: {Reason}")]
     public static partial void QueryFailed(ILogger logger, Exception exception, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "query interrupted after {ElapsedMs:0} ms: the client disconnected")]
+    public static partial void QueryCancelled(ILogger logger, double elapsedMs);
 }

@@ -13,22 +13,10 @@ public class AuthIntegrationTests
 {
     private const string AdminToken = "bootstrap-admin-token-0123456789abcdefghijklmnop";
 
-    private static async Task<DaemonProcess> StartAsync(TempDirectory temp, params string[] extra)
-    {
-        var daemon = await DaemonProcess.StartAsync(temp.Path, ["--Auth:Enabled=true", "--Server:Host=127.0.0.1", .. extra],
+    // The preset admin token is stored before the socket is bound (see the start-race test below).
+    private static Task<DaemonProcess> StartAsync(TempDirectory temp, params string[] extra) =>
+        DaemonProcess.StartAsync(temp.Path, ["--Auth:Enabled=true", "--Server:Host=127.0.0.1", .. extra],
             environment: new Dictionary<string, string> { ["ARCD_AUTH_BOOTSTRAP_TOKEN"] = AdminToken });
-        // The bootstrap token is stored just after the socket is bound.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/auth/verify");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-            using var response = await daemon.Client.SendAsync(request);
-            if (response.StatusCode == HttpStatusCode.OK) return daemon;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException("the bootstrap token never became valid:\n" + daemon.Output);
-    }
 
     /// <summary>Runs the CLI (same build as the daemon) on the same token file.</summary>
     private static (int ExitCode, string Stdout, string Stderr) Cli(TempDirectory temp, params string[] args)
@@ -233,14 +221,14 @@ public class AuthIntegrationTests
 
         var (rotated, rotation) = await Admin(HttpMethod.Post, $"/api/v1/auth/tokens/{id}/rotate");
         Assert.Equal(HttpStatusCode.OK, rotated);
-        var fresh = rotation.GetProperty("token").GetString()!;
+        var fresh = rotation.GetProperty("new_token").GetString()!;
         var verify = new HttpRequestMessage(HttpMethod.Get, "/api/v1/auth/verify");
         verify.Headers.Add("x-api-key", token);
         using (var old = await daemon.Client.SendAsync(verify)) Assert.Equal(HttpStatusCode.Unauthorized, old.StatusCode);
 
         var (patched, patch) = await Admin(HttpMethod.Patch, $"/api/v1/auth/tokens/{id}", """{"permissions":["read","write"]}""");
         Assert.Equal(HttpStatusCode.OK, patched);
-        Assert.Equal("read,write", patch.GetProperty("token").GetProperty("permissions").GetString());
+        Assert.Equal(["read", "write"], patch.GetProperty("token").GetProperty("permissions").EnumerateArray().Select(p => p.GetString()));
         using (var write = await daemon.Client.SendAsync(Write("bearer", fresh))) Assert.Equal(HttpStatusCode.NoContent, write.StatusCode);
 
         var (statsCode, stats) = await Admin(HttpMethod.Get, "/api/v1/auth/cache");
@@ -272,6 +260,134 @@ public class AuthIntegrationTests
 
         await using var again = await DaemonProcess.StartAsync(temp.Path, ["--Auth:Enabled=true", "--Server:Host=127.0.0.1"]);
         Assert.DoesNotContain("created an admin token", again.Output);
+    }
+
+    [Theory]
+    [InlineData("environment")]
+    [InlineData("file")]
+    public async Task A_preset_admin_token_works_the_instant_health_and_ready_first_say_200(string source)
+    {
+        using var temp = new TempDirectory();
+        var environment = new Dictionary<string, string>();
+        if (source == "environment") environment["ARCD_AUTH_BOOTSTRAP_TOKEN"] = AdminToken;
+        else
+        {
+            var file = Path.Combine(temp.Path, "admin-token");
+            File.WriteAllText(file, AdminToken + "\n");
+            environment["ARCD_AUTH_BOOTSTRAP_TOKEN_FILE"] = file;
+        }
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path, ["--Auth:Enabled=true", "--Server:Host=127.0.0.1"],
+            environment: environment, waitHealthy: false);
+
+        async Task<HttpStatusCode> FirstSuccessThen(string probe, Func<HttpRequestMessage> next)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    using var answer = await daemon.Client.GetAsync(probe);
+                    if (answer.StatusCode == HttpStatusCode.OK)
+                    {
+                        using var response = await daemon.Client.SendAsync(next());
+                        return response.StatusCode;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // not listening yet
+                }
+                await Task.Delay(2);
+            }
+            throw new TimeoutException($"{probe} never said 200:\n{daemon.Output}");
+        }
+
+        HttpRequestMessage Verify()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/auth/verify");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+            return request;
+        }
+        Assert.Equal(HttpStatusCode.OK, await FirstSuccessThen("/health", Verify));
+        Assert.Equal(HttpStatusCode.NoContent, await FirstSuccessThen("/ready", () => Write("bearer", AdminToken)));
+    }
+
+    [Fact]
+    public async Task Auth_responses_have_the_shapes_arc_tsdb_clients_models_require()
+    {
+        using var temp = new TempDirectory();
+        await using var daemon = await StartAsync(temp);
+        async Task<JsonElement> Admin(HttpMethod method, string path, string? body = null)
+        {
+            var request = new HttpRequestMessage(method, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+            if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await daemon.Client.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode}");
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        }
+
+        // models/auth.py TokenInfo: id int, name str, description str?, permissions list[str] (null or a
+        // string rejected), created_at/last_used_at/expires_at datetime?, enabled bool.
+        static void AssertTokenInfo(JsonElement info)
+        {
+            Assert.Equal(JsonValueKind.Number, info.GetProperty("id").ValueKind);
+            Assert.True(info.GetProperty("id").TryGetInt64(out _));
+            Assert.Equal(JsonValueKind.String, info.GetProperty("name").ValueKind);
+            if (info.TryGetProperty("description", out var description)) Assert.Equal(JsonValueKind.String, description.ValueKind);
+            Assert.Equal(JsonValueKind.Array, info.GetProperty("permissions").ValueKind);
+            Assert.All(info.GetProperty("permissions").EnumerateArray(), p => Assert.Equal(JsonValueKind.String, p.ValueKind));
+            foreach (var field in new[] { "created_at", "last_used_at", "expires_at" })
+            {
+                if (!info.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null) continue;
+                Assert.True(DateTimeOffset.TryParse(value.GetString(), System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.None, out _), $"{field}: {value}");
+            }
+            Assert.True(info.GetProperty("created_at").ValueKind == JsonValueKind.String);
+            Assert.True(info.GetProperty("enabled").ValueKind is JsonValueKind.True or JsonValueKind.False);
+            Assert.True(info.TryGetProperty("expires_at", out _), "expires_at is always present, as Arc sends it");
+        }
+
+        var created = await Admin(HttpMethod.Post, "/api/v1/auth/tokens", """{"name":"grafana","description":"dashboards","permissions":["read"],"expires_in":"7d"}""");
+        Assert.True(created.GetProperty("success").GetBoolean());
+        var secret = created.GetProperty("token").GetString()!;
+        var id = created.GetProperty("id").GetInt64();
+
+        var verify = new HttpRequestMessage(HttpMethod.Get, "/api/v1/auth/verify");
+        verify.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        using (var verified = await daemon.Client.SendAsync(verify))
+        {
+            var json = JsonDocument.Parse(await verified.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(json.GetProperty("valid").GetBoolean());
+            AssertTokenInfo(json.GetProperty("token_info"));
+            Assert.Equal(["read"], json.GetProperty("token_info").GetProperty("permissions").EnumerateArray().Select(p => p.GetString()));
+            Assert.Equal(["read"], json.GetProperty("permissions").EnumerateArray().Select(p => p.GetString()));
+            Assert.Equal("dashboards", json.GetProperty("token_info").GetProperty("description").GetString());
+        }
+
+        var list = await Admin(HttpMethod.Get, "/api/v1/auth/tokens");
+        Assert.True(list.GetProperty("success").GetBoolean());
+        Assert.Equal(2, list.GetProperty("count").GetInt32());
+        Assert.Equal(2, list.GetProperty("tokens").GetArrayLength());
+        foreach (var token in list.GetProperty("tokens").EnumerateArray()) AssertTokenInfo(token);
+        var admin = list.GetProperty("tokens").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "admin");
+        Assert.Equal(["read", "write", "delete", "admin"], admin.GetProperty("permissions").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(JsonValueKind.Null, admin.GetProperty("expires_at").ValueKind);
+
+        var single = await Admin(HttpMethod.Get, $"/api/v1/auth/tokens/{id}");
+        AssertTokenInfo(single.GetProperty("token")); // get_token reads data["token"]
+
+        var updated = await Admin(HttpMethod.Patch, $"/api/v1/auth/tokens/{id}", """{"permissions":[]}""");
+        Assert.True(updated.GetProperty("success").GetBoolean());
+        Assert.Equal(0, updated.GetProperty("token").GetProperty("permissions").GetArrayLength()); // [] never null
+
+        var rotated = await Admin(HttpMethod.Post, $"/api/v1/auth/tokens/{id}/rotate"); // RotateTokenResponse
+        Assert.True(rotated.GetProperty("success").GetBoolean());
+        Assert.Equal(44, rotated.GetProperty("new_token").GetString()!.Length);
+
+        foreach (var path in new[] { $"/api/v1/auth/tokens/{id}/revoke" })
+            Assert.True((await Admin(HttpMethod.Post, path)).GetProperty("success").GetBoolean());
+        Assert.True((await Admin(HttpMethod.Delete, $"/api/v1/auth/tokens/{id}")).GetProperty("success").GetBoolean());
     }
 
     [Fact]

@@ -112,7 +112,7 @@ public sealed class AuthEndpoints(AuthGate gate)
                     await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
                     {
                         json.WriteBoolean("success", true);
-                        json.WriteString("token", token);
+                        json.WriteString("new_token", token);
                         json.WriteString("message", "token rotated; the new value is shown only once");
                     });
                     return;
@@ -255,10 +255,11 @@ public sealed class AuthEndpoints(AuthGate gate)
         json.WriteStartObject();
         json.WriteNumber("id", record.Id);
         json.WriteString("name", record.Name);
-        json.WriteString("description", record.Description);
-        json.WriteString("permissions", string.Join(',', Permissions.ToNames(record.Permissions)));
+        // Arc's TokenInfo: description omitted when empty, permissions an array (arc-tsdb-client's
+        // models reject a string), last_used_at omitted because arcd does not track use.
+        if (record.Description.Length > 0) json.WriteString("description", record.Description);
+        WritePermissions(json, record);
         json.WriteString("created_at", record.CreatedAt);
-        json.WriteNull("last_used_at");
         json.WriteBoolean("enabled", record.Enabled);
         if (record.ExpiresAt is { } expires) json.WriteString("expires_at", expires);
         else json.WriteNull("expires_at");

@@ -9,7 +9,7 @@ namespace Arcd.Http.Endpoints;
 /// <summary><c>GET /metrics</c>: Prometheus text format 0.0.4.</summary>
 public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, WriteStats writes, Arcd.Maintenance.Compaction.CompactionStats? compaction = null,
     Arcd.Maintenance.Retention.RetentionStats? retention = null, Arcd.Maintenance.Deletion.DeleteStats? deletes = null, Func<DateTime?>? retentionNextRun = null,
-    Arcd.Maintenance.ContinuousQueries.CqService? continuousQueries = null)
+    Arcd.Maintenance.ContinuousQueries.CqService? continuousQueries = null, Arcd.Query.Engine.QueryStats? queries = null)
 {
     public Task HandleAsync(HttpContext context)
     {
@@ -32,6 +32,14 @@ public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, Writ
         Metric(text, "arcd_wal_bytes_total", "counter", "Bytes appended to the write-ahead log.", engine.WalBytes);
         Metric(text, "arcd_wal_segments", "gauge", "WAL segment files on disk.", engine.WalSegments);
         Metric(text, "arcd_wal_records_replayed_total", "counter", "WAL records re-applied at start.", Interlocked.Read(ref counters.WalRecordsReplayed));
+        if (queries is not null)
+        {
+            Family(text, "arcd_queries_total", "counter", "SQL queries that reached DuckDB, by how they ended (cancelled: the client disconnected and DuckDB was interrupted).");
+            Sample(text, "arcd_queries_total", "outcome", "completed", queries.CompletedTotal);
+            Sample(text, "arcd_queries_total", "outcome", "failed", queries.FailedTotal);
+            Sample(text, "arcd_queries_total", "outcome", "timed_out", queries.TimedOutTotal);
+            Sample(text, "arcd_queries_total", "outcome", "cancelled", queries.CancelledTotal);
+        }
         Family(text, "arcd_stage_seconds_total", "counter", "Time spent per data-path stage (decompress, decode, queue_wait, wal_write, wal_sync, append, sort, encode, store).");
         foreach (var stage in StageTimes.All) Sample(text, "arcd_stage_seconds_total", "stage", StageTimes.Name(stage), counters.Stages.Read(stage).Seconds);
         Family(text, "arcd_stage_operations_total", "counter", "Operations timed per stage: requests (decompress, decode, queue_wait), shard drains (wal_write, wal_sync, append), buffers (sort), files (encode, store).");

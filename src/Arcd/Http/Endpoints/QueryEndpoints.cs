@@ -7,6 +7,7 @@ using Arcd.Logging;
 using Arcd.Query.Engine;
 using Arcd.Query.Output;
 using Arcd.Ingest.Storage;
+using Arcd.Query.Show;
 using Arcd.Query.Sql;
 using Arcd.Query.Storage;
 using Microsoft.AspNetCore.Http;
@@ -19,8 +20,15 @@ namespace Arcd.Http.Endpoints;
 /// planner's row estimate, and the database and measurement listings. DuckDB is started by the
 /// first query (<see cref="QueryEngine"/>); the listings read the data root directly.
 /// </summary>
-public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, ReadEpochs? readers = null)
+public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, QueryStats stats, ReadEpochs? readers = null)
 {
+    private enum ErrorShape
+    {
+        Envelope,
+        Arrow,
+        MsgPack,
+    }
+
     private const string DatabaseHeader = "x-arc-database";
     private readonly DataRoot _root = new(settings.DataRoot, readers);
     private readonly Lock _startLock = new();
@@ -50,20 +58,49 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, ReadE
     public async Task QueryJsonAsync(HttpContext context)
     {
         var start = Stopwatch.GetTimestamp();
-        var sql = await ReadSqlAsync(context, start, arrowErrors: false);
+        var sql = await ReadSqlAsync(context, start, ErrorShape.Envelope);
         if (sql is null) return;
         if (ShowStatement.TryParse(sql, out var show))
         {
-            await ShowAsync(context, show!, start);
+            await ShowJsonAsync(context, Show(context, show!), start);
             return;
         }
         // From listing the files to the end of the query: compaction never deletes a file under it.
         using var lease = _root.BeginRead();
-        var plan = await PlanAsync(context, sql, start, arrowErrors: false);
+        var plan = await PlanAsync(context, sql, start, ErrorShape.Envelope);
+        if (plan is null) return;
+        await RunJsonAsync(context, plan, start);
+    }
+
+    private Task RunJsonAsync(HttpContext context, QueryPlan plan, long start)
+    {
+        var options = new OutputOptions(start, IsTrue(context.Request.Headers["x-arc-profile"]));
+        return RunAsync(context, start, "application/json", ErrorShape.Envelope, ResponseEncoding.Negotiate(context, plan),
+            (connection, output, aborted) => QueryExecution.Json(connection, plan, settings, options, output, aborted));
+    }
+
+    /// <summary><c>POST /api/v1/query/msgpack</c>: the JSON request of /api/v1/query, answered as Arc's column-major msgpack map.</summary>
+    public async Task QueryMsgPackAsync(HttpContext context)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var sql = await ReadSqlAsync(context, start, ErrorShape.MsgPack);
+        if (sql is null) return;
+        if (ShowStatement.TryParse(sql, out var show))
+        {
+            var answer = Show(context, show!);
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+            var writer = new MessagePack.MessagePackWriter(buffer);
+            answer.WriteMsgPack(ref writer, ElapsedMs(start), Rfc3339Seconds(DateTime.UtcNow));
+            writer.Flush();
+            await WriteBytesAsync(context, "application/msgpack", buffer.WrittenMemory);
+            return;
+        }
+        using var lease = _root.BeginRead();
+        var plan = await PlanAsync(context, sql, start, ErrorShape.MsgPack);
         if (plan is null) return;
         var options = new OutputOptions(start, IsTrue(context.Request.Headers["x-arc-profile"]));
-        await RunAsync(context, start, "application/json", arrowErrors: false,
-            (connection, output, aborted) => QueryExecution.Json(connection, plan, settings, options, output, aborted));
+        await RunAsync(context, start, "application/msgpack", ErrorShape.MsgPack, ResponseEncoding.Negotiate(context, plan),
+            (connection, output, aborted) => QueryExecution.MsgPack(connection, plan, settings, options, output, aborted));
     }
 
     /// <summary><c>POST /api/v1/query/arrow</c>: an Arrow IPC stream, optionally zstd- or lz4-compressed buffers.</summary>
@@ -78,31 +115,58 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, ReadE
             case "zstd": codec = CompressionCodecType.Zstd; break;
             case "lz4": codec = CompressionCodecType.Lz4Frame; break;
             default:
-                await ArrowErrorAsync(context, StatusCodes.Status400BadRequest, $"unsupported x-arc-arrow-compression '{requested}': use zstd or lz4");
+                await ArrowErrorAsync(context, StatusCodes.Status400BadRequest, "invalid x-arc-arrow-compression: must be zstd or lz4");
                 return;
         }
-        var sql = await ReadSqlAsync(context, start, arrowErrors: true);
+        var sql = await ReadSqlAsync(context, start, ErrorShape.Arrow);
         if (sql is null) return;
-        if (ShowStatement.TryParse(sql, out _))
+        if (ShowStatement.TryParse(sql, out var show))
         {
-            await ArrowErrorAsync(context, StatusCodes.Status400BadRequest, "SHOW commands are answered by /api/v1/query, not /api/v1/query/arrow");
+            await WriteBytesAsync(context, "application/vnd.apache.arrow.stream", Show(context, show!).ToArrowStream());
             return;
         }
         using var lease = _root.BeginRead();
-        var plan = await PlanAsync(context, sql, start, arrowErrors: true);
+        var plan = await PlanAsync(context, sql, start, ErrorShape.Arrow);
         if (plan is null) return;
         var options = new OutputOptions(start, false, codec is null ? null : new CompressionCodecFactory(), codec);
-        await RunAsync(context, start, "application/vnd.apache.arrow.stream", arrowErrors: true,
+        await RunAsync(context, start, "application/vnd.apache.arrow.stream", ErrorShape.Arrow, null,
             (connection, output, aborted) => QueryExecution.Arrow(connection, plan, settings, options, output, aborted));
+    }
+
+    /// <summary>
+    /// <c>GET /api/v1/query/{measurement}</c>: Arc's convenience read, <c>SELECT * FROM db.m [WHERE …]
+    /// ORDER BY … LIMIT … OFFSET …</c> from query parameters, answered as the JSON envelope.
+    /// </summary>
+    public async Task MeasurementQueryAsync(HttpContext context, string measurement)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var sql = MeasurementQuery.Build(context.Request.Query, measurement, out var problem);
+        if (sql is null)
+        {
+            await EnvelopeErrorAsync(context, StatusCodes.Status400BadRequest, problem!, start);
+            return;
+        }
+        using var lease = _root.BeginRead();
+        QueryPlan plan;
+        try
+        {
+            plan = QueryPlanner.Plan(sql, null, _root, DateTimeOffset.UtcNow, countFiles: false);
+        }
+        catch (QueryRejectedException ex)
+        {
+            await EnvelopeErrorAsync(context, StatusCodes.Status400BadRequest, "Invalid query: " + ex.Message, start);
+            return;
+        }
+        await RunJsonAsync(context, plan, start);
     }
 
     /// <summary><c>POST /api/v1/query/estimate</c>: DuckDB's planner estimate of the rows, without running the query.</summary>
     public async Task EstimateAsync(HttpContext context)
     {
         var start = Stopwatch.GetTimestamp();
-        var sql = await ReadSqlAsync(context, start, arrowErrors: false);
+        var sql = await ReadSqlAsync(context, start, ErrorShape.Envelope);
         if (sql is null) return;
-        var plan = await PlanAsync(context, sql, start, arrowErrors: false);
+        var plan = await PlanAsync(context, sql, start, ErrorShape.Envelope);
         if (plan is null) return;
         long estimate;
         try
@@ -198,64 +262,46 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, ReadE
         });
     }
 
-    private Task ShowAsync(HttpContext context, ShowStatement show, long start)
-    {
-        string[] columns;
-        var rows = new List<object[]>();
-        if (show.Kind == ShowKind.Databases)
-        {
-            columns = ["database"];
-            rows.AddRange(_root.Databases().Select(db => new object[] { db }));
-        }
-        else
-        {
-            columns = ["database", "table_name", "storage_path", "file_count", "total_size_mb"];
-            var database = show.Database ?? NullIfEmpty(context.Request.Headers[DatabaseHeader].ToString());
-            var databases = database is null ? _root.Databases() : [database];
-            foreach (var db in databases)
-            foreach (var m in _root.Measurements(db).Select(m => _root.Describe(db, m)))
-                rows.Add([m.Database, m.Measurement, m.StoragePath, m.FileCount, Megabytes(m.TotalBytes)]);
-        }
-        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
+    private ShowAnswer Show(HttpContext context, ShowStatement show) =>
+        ShowAnswer.From(show, _root, NullIfEmpty(context.Request.Headers[DatabaseHeader].ToString()));
+
+    private static Task ShowJsonAsync(HttpContext context, ShowAnswer answer, long start) =>
+        JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
         {
             json.WriteBoolean("success", true);
-            json.WriteStartArray("columns");
-            foreach (var column in columns) json.WriteStringValue(column);
-            json.WriteEndArray();
-            json.WriteStartArray("data");
-            foreach (var row in rows)
-            {
-                json.WriteStartArray();
-                foreach (var value in row)
-                {
-                    switch (value)
-                    {
-                        case string s: json.WriteStringValue(s); break;
-                        case int i: json.WriteNumberValue(i); break;
-                        case double d: json.WriteNumberValue(d); break;
-                    }
-                }
-                json.WriteEndArray();
-            }
-            json.WriteEndArray();
-            WriteTail(json, rows.Count, start);
+            answer.WriteJson(json);
+            WriteTail(json, answer.RowCount, start);
         });
+
+    private static async Task WriteBytesAsync(HttpContext context, string contentType, ReadOnlyMemory<byte> body)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted);
     }
 
-    private async Task RunAsync(HttpContext context, long start, string contentType, bool arrowErrors,
+    private async Task RunAsync(HttpContext context, long start, string contentType, ErrorShape shape, string? encoding,
         Func<DuckDbConnection, ChunkedOutput, CancellationToken, QueryOutcome> run)
     {
-        using var output = new ChunkedOutput(new ResponseSink(context), contentType);
+        var sink = new QueryResponseSink(context, encoding);
+        using var output = new ChunkedOutput(sink, contentType);
         try
         {
             await Engine.RunAsync(connection => run(connection, output, context.RequestAborted));
+            await sink.FinishAsync();
+            stats.Completed();
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client left; DuckDB was interrupted. Nothing to answer.
+            stats.Cancelled();
+            Log.QueryCancelled(logger, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         catch (Exception ex) when (Classify(ex) is var (status, message))
         {
+            if (status == StatusCodes.Status504GatewayTimeout) stats.TimedOut();
+            else stats.Failed();
             if (status >= 500) Log.QueryFailed(logger, ex, message);
             if (output.Started)
             {
@@ -265,8 +311,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, ReadE
                 context.Abort();
                 return;
             }
-            if (arrowErrors) await ArrowErrorAsync(context, status, message);
-            else await EnvelopeErrorAsync(context, status, message, start);
+            await ErrorAsync(context, shape, status, message, start);
         }
     }
 
@@ -284,12 +329,11 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, ReadE
     };
 
     /// <summary>The statement from <c>{"sql": "..."}</c>, or null after answering 400/413/415.</summary>
-    private static async Task<string?> ReadSqlAsync(HttpContext context, long start, bool arrowErrors)
+    private static async Task<string?> ReadSqlAsync(HttpContext context, long start, ErrorShape shape)
     {
         async Task<string?> Fail(int status, string message)
         {
-            if (arrowErrors) await ArrowErrorAsync(context, status, message);
-            else await EnvelopeErrorAsync(context, status, message, start);
+            await ErrorAsync(context, shape, status, message, start);
             return null;
         }
 
@@ -320,7 +364,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, ReadE
         return await Fail(StatusCodes.Status400BadRequest, "Invalid request body: expected a JSON object {\"sql\": \"...\"}");
     }
 
-    private async Task<QueryPlan?> PlanAsync(HttpContext context, string sql, long start, bool arrowErrors)
+    private async Task<QueryPlan?> PlanAsync(HttpContext context, string sql, long start, ErrorShape shape)
     {
         try
         {
@@ -329,11 +373,40 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, ReadE
         }
         catch (QueryRejectedException ex)
         {
-            if (arrowErrors) await ArrowErrorAsync(context, StatusCodes.Status400BadRequest, ex.Message);
-            else await EnvelopeErrorAsync(context, StatusCodes.Status400BadRequest, ex.Message, start);
+            await ErrorAsync(context, shape, StatusCodes.Status400BadRequest, ex.Message, start);
             return null;
         }
     }
+
+    private static Task ErrorAsync(HttpContext context, ErrorShape shape, int status, string message, long start) => shape switch
+    {
+        ErrorShape.Arrow => ArrowErrorAsync(context, status, message),
+        ErrorShape.MsgPack => MsgPackErrorAsync(context, status, message, start),
+        _ => EnvelopeErrorAsync(context, status, message, start),
+    };
+
+    /// <summary>Arc's msgpack error: a 4-key map, with the HTTP status of the failure.</summary>
+    private static Task MsgPackErrorAsync(HttpContext context, int status, string message, long start)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        var writer = new MessagePack.MessagePackWriter(buffer);
+        writer.WriteMapHeader(4);
+        writer.Write("success");
+        writer.Write(false);
+        writer.Write("error");
+        writer.Write(message);
+        writer.Write("execution_time_ms");
+        writer.Write(ElapsedMs(start));
+        writer.Write("timestamp");
+        writer.Write(Rfc3339Seconds(DateTime.UtcNow));
+        writer.Flush();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/msgpack";
+        context.Response.ContentLength = buffer.WrittenCount;
+        return context.Response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
+    }
+
+    private static ulong ElapsedMs(long start) => (ulong)Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 
     /// <summary>§7.1's error envelope.</summary>
     private static Task EnvelopeErrorAsync(HttpContext context, int status, string message, long start) =>
@@ -371,27 +444,4 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, ReadE
         value.ToString().Trim() is var s && (s == "1" || s.Equals("true", StringComparison.OrdinalIgnoreCase));
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
-
-    /// <summary>Writes result chunks to the response from the query thread.</summary>
-    private sealed class ResponseSink(HttpContext context) : IResultSink
-    {
-        public void Begin(string contentType)
-        {
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = contentType;
-        }
-
-        public void Write(ReadOnlyMemory<byte> bytes)
-        {
-            try
-            {
-                // The query thread waits here while the client is slow: that is the backpressure.
-                context.Response.Body.WriteAsync(bytes, context.RequestAborted).AsTask().GetAwaiter().GetResult();
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
-            {
-                throw new OperationCanceledException("the client went away", ex);
-            }
-        }
-    }
 }
