@@ -70,6 +70,14 @@ public sealed class ColumnCatalog : IDisposable
         _ => KindClass.String,
     };
 
+    /// <summary>The kind recorded for a column, if any. Read-only: imports check a whole file before writing any of it.</summary>
+    public KindClass? KnownKind(string database, string measurement, string column) =>
+        _known.TryGetValue((database, measurement, column), out var kind) ? kind : null;
+
+    /// <summary>The conflict message a write would get for a column seen as <paramref name="before"/> and now as <paramref name="now"/>.</summary>
+    public static string ConflictMessage(string measurement, string column, KindClass before, KindClass now, string where) =>
+        $"column '{column}' of measurement '{measurement}' holds {Describe(before)} {where} but {Describe(now)} here";
+
     /// <summary>
     /// Checks every column of a request against the catalog and against the request itself, and
     /// records the new ones durably. Nothing is recorded when the answer is a conflict.
@@ -207,7 +215,7 @@ public sealed class ColumnCatalog : IDisposable
 
     private static bool Conflict(string measurement, string name, KindClass before, KindClass now, string where, out string? error, out string? column)
     {
-        error = $"column '{name}' of measurement '{measurement}' holds {Describe(before)} {where} but {Describe(now)} here";
+        error = ConflictMessage(measurement, name, before, now, where);
         column = name;
         return false;
     }

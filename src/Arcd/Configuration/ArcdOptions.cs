@@ -8,7 +8,7 @@ namespace Arcd.Configuration;
 /// </summary>
 public sealed class ArcdOptions
 {
-    public static readonly string[] SectionNames = ["Server", "Storage", "Wal", "Ingest", "Auth", "Query", "Compaction", "Retention", "Delete", "ContinuousQueries", "Log"];
+    public static readonly string[] SectionNames = ["Server", "Storage", "Wal", "Ingest", "Auth", "Query", "Compaction", "Retention", "Delete", "ContinuousQueries", "Import", "Log", "Logging"];
 
     public ServerOptions Server { get; set; } = new();
     public StorageOptions Storage { get; set; } = new();
@@ -20,6 +20,9 @@ public sealed class ArcdOptions
     public Arcd.Maintenance.Retention.RetentionOptions Retention { get; set; } = new();
     public Arcd.Maintenance.Deletion.DeleteOptions Delete { get; set; } = new();
     public Arcd.Maintenance.ContinuousQueries.CqOptions ContinuousQueries { get; set; } = new();
+    public Arcd.Import.ImportOptions Import { get; set; } = new();
+
+    /// <summary>Also bound from the <c>Logging</c> section (the name .NET users expect): <c>Logging:Format</c> = <c>Log:Format</c>.</summary>
     public LogOptions Log { get; set; } = new();
 }
 

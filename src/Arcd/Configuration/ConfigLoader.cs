@@ -54,7 +54,9 @@ public static class ConfigLoader
         Bind(root, "Retention", s => s.Bind(options.Retention, Strict));
         Bind(root, "Delete", s => s.Bind(options.Delete, Strict));
         Bind(root, "ContinuousQueries", s => s.Bind(options.ContinuousQueries, Strict));
+        Bind(root, "Import", s => s.Bind(options.Import, Strict));
         Bind(root, "Log", s => s.Bind(options.Log, Strict));
+        Bind(root, "Logging", s => s.Bind(options.Log, Strict));
         Validate(options);
         return new LoadedConfig(options, filePath, warnings);
     }
@@ -187,6 +189,9 @@ public static class ConfigLoader
         if (o.ContinuousQueries.Lateness < TimeSpan.Zero) Fail("ContinuousQueries:Lateness", "must not be negative");
         if (o.ContinuousQueries.MaxWindowsPerTick < 1) Fail("ContinuousQueries:MaxWindowsPerTick", "must be at least 1");
         if (o.ContinuousQueries.Timeout <= TimeSpan.Zero) Fail("ContinuousQueries:Timeout", "must be positive");
+        if (o.Import.MaxBytes < 1) Fail("Import:MaxBytes", "must be at least 1");
+        if (o.Import.MaxConcurrent < 1) Fail("Import:MaxConcurrent", "must be at least 1");
+        if (o.Import.FullTimeout <= TimeSpan.Zero) Fail("Import:FullTimeout", "must be positive");
         if (o.Server.ClientShapes.ToLowerInvariant() is not ("auto" or "arc" or "client"))
             Fail("Server:ClientShapes", $"'{o.Server.ClientShapes}' is not one of auto, arc, client");
 

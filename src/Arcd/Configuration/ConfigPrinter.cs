@@ -102,6 +102,12 @@ public static class ConfigPrinter
         json.WriteNumber("MaxWindowsPerTick", o.ContinuousQueries.MaxWindowsPerTick);
         json.WriteString("Timeout", o.ContinuousQueries.Timeout.ToString("c"));
         json.WriteEndObject();
+        json.WriteStartObject("Import");
+        json.WriteNumber("MaxBytes", o.Import.MaxBytes);
+        json.WriteString("SpoolDirectory", o.Import.SpoolDirectory);
+        json.WriteNumber("MaxConcurrent", o.Import.MaxConcurrent);
+        json.WriteString("FullTimeout", o.Import.FullTimeout.ToString("c"));
+        json.WriteEndObject();
         json.WriteStartObject("Log");
         json.WriteString("Level", o.Log.Level);
         json.WriteString("Format", o.Log.Format);

@@ -130,7 +130,8 @@ public static class Daemon
             new RetentionEndpoints(maintenance.Retention, scheduler, TimeProvider.System, options.Server.ClientShapes),
             new DeleteEndpoints(maintenance.Deleter, options.Delete, scheduler),
             new SchedulerEndpoints(maintenance.Retention, options.Retention, scheduler, maintenance.ContinuousQueries),
-            new ContinuousQueryEndpoints(maintenance.ContinuousQueries, scheduler, TimeProvider.System, options.Server.ClientShapes));
+            new ContinuousQueryEndpoints(maintenance.ContinuousQueries, scheduler, TimeProvider.System, options.Server.ClientShapes),
+            CreateImports(options, engine, catalog, storage.Root));
         var application = new ArcdHttpApplication(router, logger, options.Server.TlsCertificatePath.Length > 0);
 
         var stopRequested = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -209,6 +210,14 @@ public static class Daemon
         }
         Log.Stopped(logger, Interlocked.Read(ref engine.Counters.RecordsWritten), Interlocked.Read(ref engine.Counters.FilesWritten));
         return 0;
+    }
+
+    private static ImportEndpoints CreateImports(ArcdOptions options, IngestEngine engine, ColumnCatalog catalog, string root)
+    {
+        var submitter = new Arcd.Import.Submission.IngestSubmitter(engine, catalog, options.Import.FullTimeout);
+        var spoolDirectory = options.Import.SpoolDirectory.Length > 0 ? options.Import.SpoolDirectory : Path.Combine(root, ".arcd", "import");
+        return new ImportEndpoints(engine, new Arcd.Import.Csv.CsvImporter(submitter), new Arcd.Import.Parquet.ParquetImporter(submitter),
+            new Arcd.Import.LineProtocol.LineProtocolImporter(submitter), new ImportSpool(spoolDirectory), options.Import);
     }
 
     private static QuerySettings QuerySettingsFrom(ArcdOptions options)

@@ -89,7 +89,7 @@ public sealed class Maintenance : IDisposable
             if (OpenState(storage, ContinuousQueryStateFile, "continuous query state", CqStore.Open, logger) is not { } store) return null;
             var cqLogger = loggerFactory.CreateLogger("Arcd.ContinuousQueries");
             var cq = options.ContinuousQueries;
-            var writer = new CqOutputWriter(engine, catalog, cq.Timeout);
+            var writer = new CqOutputWriter(new Arcd.Import.Submission.IngestSubmitter(engine, catalog, cq.Timeout));
             cqRunner = new CqRunner(new DataRoot(storage.Root, storage.Readers), querySettings with { Timeout = cq.Timeout }, deleter, writer,
                 engine.FlushMeasurement, durableOnAck: engine.WalMode == Arcd.Ingest.Wal.WalMode.Sync, options.Delete.FlushTimeout);
             var expiry = retentionRunner ?? new RetentionRunner(storage, storage.Root, gate, engine.RepointCheckpoints, cqLogger);

@@ -7,10 +7,11 @@ namespace Arcd.Http;
 /// <summary>
 /// Dispatch on path, then method: a switch, not a routing table. Every request first passes the
 /// auth gate with the permission its path needs (writes: write; queries and listings: read; token management, retention
-/// changes, continuous queries and triggers: admin; deletes: delete; other paths: any valid token; public paths: none).
+/// changes, continuous queries, imports and triggers: admin; deletes: delete; other paths: any valid token; public paths: none).
 /// </summary>
 public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, MetricsEndpoint metrics, WriteEndpoints writes, AuthEndpoints auth, QueryEndpoints queries,
-    CompactionEndpoints compaction, RetentionEndpoints retention, DeleteEndpoints delete, SchedulerEndpoints schedulers, ContinuousQueryEndpoints continuousQueries)
+    CompactionEndpoints compaction, RetentionEndpoints retention, DeleteEndpoints delete, SchedulerEndpoints schedulers, ContinuousQueryEndpoints continuousQueries,
+    ImportEndpoints imports)
 {
     public Task RouteAsync(HttpContext context)
     {
@@ -69,6 +70,7 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
                 if (DeleteEndpoints.Owns(path)) return delete.HandleAsync(context, path);
                 if (SchedulerEndpoints.Owns(path)) return schedulers.HandleAsync(context, path);
                 if (ContinuousQueryEndpoints.Owns(path)) return continuousQueries.HandleAsync(context, path);
+                if (ImportEndpoints.Owns(path)) return imports.HandleAsync(context, path);
                 if (MeasurementQueryPath(path) is { } measurement)
                     return HttpMethods.IsGet(method) ? queries.MeasurementQueryAsync(context, measurement) : JsonResponse.NotAllowedAsync(context, "GET");
                 if (DatabaseMeasurements(path) is { } database)
@@ -83,6 +85,7 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
         _ when DeleteEndpoints.Owns(path) => Permission.Delete,
         _ when SchedulerEndpoints.IsAdminPath(path) => Permission.Admin,
         _ when ContinuousQueryEndpoints.Owns(path) => Permission.Admin,
+        _ when ImportEndpoints.Owns(path) => ImportEndpoints.NeedsAdmin(path) ? Permission.Admin : Permission.None,
         "/api/v1/write/msgpack" or "/write" or "/api/v2/write" or "/api/v1/write/line-protocol" => Permission.Write,
         "/api/v1/query" or "/api/v1/query/arrow" or "/api/v1/query/msgpack" or "/api/v1/query/estimate" or "/api/v1/measurements" or "/api/v1/databases" => Permission.Read,
         _ when MeasurementQueryPath(path) is not null => Permission.Read,

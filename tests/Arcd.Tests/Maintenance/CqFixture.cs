@@ -46,7 +46,7 @@ internal sealed class CqFixture : IDisposable
         var rewrite = new RewriteSettings(256L << 20, 1, 122_880, 3, Path.Combine(Storage.Root, ".arcd", "tmp"));
         var deleter = new RowDeleter(Storage, Storage.Root, rewrite, new DeleteOptions(), gate, Engine.FlushMeasurement, Engine.RepointCheckpoints, NullLogger.Instance);
         var settings = new QuerySettings(Storage.Root, TimeSpan.FromMinutes(1), 1, 1, long.MaxValue, long.MaxValue, 256L << 20, 1);
-        _runner = new CqRunner(new DataRoot(Storage.Root), settings, deleter, new CqOutputWriter(Engine, _catalog, TimeSpan.FromSeconds(30)),
+        _runner = new CqRunner(new DataRoot(Storage.Root), settings, deleter, new CqOutputWriter(new Arcd.Import.Submission.IngestSubmitter(Engine, _catalog, TimeSpan.FromSeconds(30))),
             Engine.FlushMeasurement, durableOnAck: false, TimeSpan.FromSeconds(30));
         var expiry = new RetentionRunner(Storage, Storage.Root, gate, Engine.RepointCheckpoints, NullLogger.Instance);
         Options = options ?? new CqOptions();
