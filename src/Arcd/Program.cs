@@ -38,6 +38,7 @@ catch (ConfigException ex)
 
 if (command.Verb == Verb.Token) return TokenCommands.Run(config, command.Token!);
 if (command.Verb == Verb.Compact) return CompactCommand.Run(config, command.Compact!);
+if (command.Verb == Verb.Import) return ImportCommand.Run(config, command.Import!);
 
 if (command.Verb == Verb.CheckConfig)
 {

@@ -8,6 +8,7 @@ public enum Verb
     Help,
     Token,
     Compact,
+    Import,
 }
 
 /// <summary>What the command line asked for: a verb, an optional config file, and key overrides.</summary>
@@ -19,6 +20,9 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
     /// <summary>For <c>arcd compact</c>: the tiers (empty: every enabled one) and the database (null: all).</summary>
     public CompactArguments? Compact { get; init; }
 
+    /// <summary>For <c>arcd import FILE</c>: the file, the target and the import's parameters.</summary>
+    public ImportArguments? Import { get; init; }
+
     public const string Usage = """
         usage: arcd [run] [--config PATH] [--Section:Key=value ...]
                arcd check-config [--config PATH] [--Section:Key=value ...]
@@ -26,6 +30,9 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
                arcd token list
                arcd token revoke ID|NAME
                arcd compact [--tier hourly,daily] [--database NAME] [--config PATH] [--Section:Key=value ...]
+               arcd import FILE --database NAME [--measurement NAME] [--url URL] [--token TOKEN] [--format csv|parquet|lp]
+                           [--time-column NAME] [--time-format epoch_s|epoch_ms|epoch_us|epoch_ns] [--tags a,b]
+                           [--precision ns|us|ms|s] [--delimiter C]
                arcd version
                arcd help
 
@@ -34,6 +41,8 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
         token         manage API tokens in Auth:TokenFile (safe while the daemon runs)
         compact       run one compaction cycle now on Storage:Root, for cron-less operation; refuses while a
                       daemon runs on that root (use POST /api/v1/compaction/trigger then)
+        import        upload a CSV, Parquet or line-protocol file to a running daemon (POST /api/v1/import/*) with a
+                      progress bar; --url defaults to http://127.0.0.1:<Server:Port>, --token to $ARCD_TOKEN (an admin token)
         version       print the version
 
         Configuration: --config PATH, else ./arcd.json, else /etc/arcd/arcd.json, else embedded
@@ -48,6 +57,7 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
         var overrides = new List<string>();
         TokenArguments? token = null;
         CompactArguments? compact = null;
+        ImportArguments? import = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -57,6 +67,13 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
                 compact = new CompactArguments();
                 continue;
             }
+            if (i == 0 && arg == "import")
+            {
+                verb = Verb.Import;
+                import = new ImportArguments();
+                continue;
+            }
+            if (import is not null && import.TryTake(args, ref i)) continue;
             if (compact is not null && arg is "--tier" or "--database")
             {
                 if (i + 1 >= args.Count) throw new ArgumentException($"{arg} needs a value");
@@ -107,7 +124,8 @@ public sealed record CommandLine(Verb Verb, string? ConfigPath, IReadOnlyList<st
             }
         }
         if (token is not null) token.Validate();
-        return new CommandLine(verb, configPath, overrides) { Token = token, Compact = compact };
+        import?.Validate();
+        return new CommandLine(verb, configPath, overrides) { Token = token, Compact = compact, Import = import };
     }
 
     private static bool TryTokenOption(IReadOnlyList<string> args, ref int i, TokenArguments token)

@@ -213,6 +213,40 @@ public class ImportIntegrationTests
         Assert.True(ok == HttpStatusCode.OK, body.ToString());
     }
 
+    [Fact]
+    public async Task The_import_command_uploads_a_file_with_a_progress_bar_on_a_terminal()
+    {
+        using var temp = new TempDirectory();
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path, Settings);
+        var csv = Path.Combine(temp.Path, "cpu.csv");
+        File.WriteAllText(csv, "time,host,value\n" + string.Concat(Enumerable.Range(0, 50_000).Select(i => $"{1767225600 + i},h{i % 5},{i}\n")));
+        string[] command = ["dotnet", RepoPaths.DaemonDll, "import", csv, "--database", "db", "--measurement", "cpu", "--tags", "host",
+            "--url", $"http://127.0.0.1:{daemon.Port}"];
+        var (exit, output) = ChildProcess.Run(command[0], command[1..], temp.Path);
+        Assert.True(exit == 0, output);
+        Assert.Contains("imported 50,000 rows into db.cpu, 14 hours from 2026-01-01T00:00:00Z to 2026-01-01T13:53:19Z", output);
+        Assert.DoesNotContain("%", output); // no bar when stderr is not a terminal
+
+        if (File.Exists("/usr/bin/script"))
+        {
+            var lp = Path.Combine(temp.Path, "mem.lp.gz");
+            File.WriteAllBytes(lp, Gzip(string.Concat(Enumerable.Range(0, 1000).Select(i => $"mem,host=h{i % 3} used={i}i {1767225600 + i}\n"))));
+            string[] lpCommand = ["dotnet", RepoPaths.DaemonDll, "import", lp, "--database", "db", "--precision", "s", "--url", $"http://127.0.0.1:{daemon.Port}"];
+            var (ttyExit, ttyOutput) = ChildProcess.Run("script", ["-qfec", string.Join(' ', lpCommand.Select(a => $"'{a}'")), "/dev/null"], temp.Path);
+            Assert.True(ttyExit == 0, ttyOutput);
+            Assert.Contains("100%", ttyOutput);
+            Assert.Contains("imported 1,000 rows into db (mem)", ttyOutput);
+        }
+
+        var (missing, message) = ChildProcess.Run("dotnet", [RepoPaths.DaemonDll, "import", csv, "--database", "db"], temp.Path);
+        Assert.Equal(2, missing);
+        Assert.Contains("a csv import needs --measurement", message);
+        var (refused, why) = ChildProcess.Run("dotnet", [RepoPaths.DaemonDll, "import", csv, "--database", "db", "--measurement", "cpu", "--time-column", "ts",
+            "--url", $"http://127.0.0.1:{daemon.Port}"], temp.Path);
+        Assert.Equal(1, refused);
+        Assert.Contains("arcd import: 400 time column \"ts\" not found in file", why);
+    }
+
     internal static byte[] Gzip(string text)
     {
         using var output = new MemoryStream();
