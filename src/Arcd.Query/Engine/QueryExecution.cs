@@ -12,7 +12,8 @@ namespace Arcd.Query.Engine;
 public sealed record QueryOutcome(long Rows, long Bytes);
 
 /// <summary>Options of one request that shape its output.</summary>
-public sealed record OutputOptions(long StartTimestamp, bool Profile, ICompressionCodecFactory? ArrowCompression = null, CompressionCodecType? ArrowCodec = null);
+public sealed record OutputOptions(long StartTimestamp, bool Profile, ICompressionCodecFactory? ArrowCompression = null, CompressionCodecType? ArrowCodec = null,
+    bool ArrowDictionary = false);
 
 /// <summary>
 /// Runs a planned statement on a query thread and streams its Arrow batches as Arc's JSON
@@ -102,19 +103,53 @@ public static class QueryExecution
         {
             Execute(connection, plan.Sql, settings, clientGone, results =>
             {
-                using var writer = new ArrowStreamWriter(stream, results.Schema, leaveOpen: true, ipc);
-                writer.WriteStart();
-                while (results.Next() is { } batch)
+                ArrowStreamWriter? writer = null;
+                ArrowDictionaryEncoder? dictionary = null;
+                var wroteBatch = false;
+                try
                 {
-                    using (batch)
+                    while (results.Next() is { } batch)
                     {
-                        rows += batch.Length;
-                        CheckCaps(rows, output.TotalBytes, settings);
-                        writer.WriteRecordBatch(batch);
+                        using (batch)
+                        {
+                            rows += batch.Length;
+                            CheckCaps(rows, output.TotalBytes, settings);
+                            if (writer is null)
+                            {
+                                if (options.ArrowDictionary) dictionary = ArrowDictionaryEncoder.For(batch);
+                                writer = new ArrowStreamWriter(stream, dictionary?.Schema ?? results.Schema, leaveOpen: true, ipc);
+                                writer.WriteStart();
+                            }
+                            if (dictionary is null)
+                            {
+                                writer.WriteRecordBatch(batch);
+                            }
+                            else
+                            {
+                                var encoded = dictionary.Encode(batch, out var grew);
+                                // Apache.Arrow's writer sends dictionaries once; a grown one goes out as a replacement from a writer that continues the stream.
+                                if (grew && wroteBatch)
+                                {
+                                    writer.Dispose();
+                                    writer = new ContinuingStreamWriter(stream, dictionary.Schema, ipc);
+                                }
+                                writer.WriteRecordBatch(encoded);
+                            }
+                            wroteBatch = true;
+                        }
+                        output.FlushIfFull();
                     }
-                    output.FlushIfFull();
+                    if (writer is null)
+                    {
+                        writer = new ArrowStreamWriter(stream, results.Schema, leaveOpen: true, ipc);
+                        writer.WriteStart();
+                    }
+                    writer.WriteEnd();
                 }
-                writer.WriteEnd();
+                finally
+                {
+                    writer?.Dispose();
+                }
             });
         }
         output.Complete();

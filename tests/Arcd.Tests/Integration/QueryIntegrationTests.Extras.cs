@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
+using Apache.Arrow.Types;
 using MessagePack;
 
 namespace Arcd.Tests.Integration;
@@ -113,6 +114,68 @@ public sealed partial class QueryIntegrationTests
         Assert.Equal(5, data.Count); // column-major
         Assert.Equal(["cpu", "mem"], ((List<object?>)data[1]!).Cast<string>());
         Assert.Equal(2L, map["row_count"]);
+    }
+
+    [Theory]
+    [InlineData("true")]
+    [InlineData("1")]
+    public async Task Arrow_dictionary_encodes_low_cardinality_strings_and_resends_a_grown_dictionary(string header)
+    {
+        // host has two values in the first batch; label gains new ones after row 3000 (a later batch), so its dictionary is re-sent.
+        const string sql = "SELECT a.time, a.host, CASE WHEN row_number() OVER (ORDER BY a.time, b.time) > 3000 THEN 'late-' || (b.n % 3) ELSE 'early' END AS label, " +
+                           "CAST(a.time AS VARCHAR) || CAST(b.time AS VARCHAR) AS unique_text FROM prod.cpu a, prod.cpu b ORDER BY a.time, b.time";
+        var (status, body, response) = await RawAsync(sql, "/api/v1/query/arrow", ("x-arc-arrow-dictionary", header));
+        using (response) Assert.Equal(HttpStatusCode.OK, status);
+        var (plainStatus, plain, plainResponse) = await RawAsync(sql, "/api/v1/query/arrow");
+        using (plainResponse) Assert.Equal(HttpStatusCode.OK, plainStatus);
+
+        using var reader = new ArrowStreamReader(new MemoryStream(body));
+        using var expected = new ArrowStreamReader(new MemoryStream(plain));
+        var rows = 0;
+        var batches = 0;
+        while (await reader.ReadNextRecordBatchAsync() is { } batch)
+        {
+            using (batch)
+            {
+                batches++;
+                Assert.IsType<DictionaryType>(reader.Schema.GetFieldByName("host").DataType);
+                Assert.IsType<DictionaryType>(reader.Schema.GetFieldByName("label").DataType);
+                Assert.IsType<StringType>(reader.Schema.GetFieldByName("unique_text").DataType); // too many distinct values
+                var host = (DictionaryArray)batch.Column("host");
+                var label = (DictionaryArray)batch.Column("label");
+                var text = (StringArray)batch.Column("unique_text");
+                for (var i = 0; i < batch.Length; i++, rows++)
+                {
+                    var (plainBatch, index) = await RowAsync(expected, rows);
+                    Assert.Equal(((StringArray)plainBatch.Column("host")).GetString(index), Decode(host, i));
+                    Assert.Equal(((StringArray)plainBatch.Column("label")).GetString(index), Decode(label, i));
+                    Assert.Equal(((StringArray)plainBatch.Column("unique_text")).GetString(index), text.GetString(i));
+                }
+            }
+        }
+        Assert.Equal(3 * RowsPerHour * 3 * RowsPerHour, rows);
+        Assert.True(batches > 1);
+    }
+
+    private RecordBatch? _plainBatch;
+    private int _plainStart;
+
+    /// <summary>Row <paramref name="row"/> of the plain stream, read forward batch by batch.</summary>
+    private async Task<(RecordBatch Batch, int Index)> RowAsync(ArrowStreamReader reader, int row)
+    {
+        while (_plainBatch is null || row >= _plainStart + _plainBatch.Length)
+        {
+            if (_plainBatch is not null) _plainStart += _plainBatch.Length;
+            _plainBatch = await reader.ReadNextRecordBatchAsync() ?? throw new InvalidOperationException("plain stream ended early");
+        }
+        return (_plainBatch, row - _plainStart);
+    }
+
+    private static string? Decode(DictionaryArray column, int i)
+    {
+        if (column.IsNull(i)) return null;
+        var code = ((Int32Array)column.Indices).GetValue(i)!.Value;
+        return ((StringArray)column.Dictionary).GetString(code);
     }
 
     [Fact]

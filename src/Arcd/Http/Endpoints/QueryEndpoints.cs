@@ -128,7 +128,9 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
         using var lease = _root.BeginRead();
         var plan = await PlanAsync(context, sql, start, ErrorShape.Arrow);
         if (plan is null) return;
-        var options = new OutputOptions(start, false, codec is null ? null : new CompressionCodecFactory(), codec);
+        var dictionary = context.Request.Headers["x-arc-arrow-dictionary"].ToString().Trim();
+        var options = new OutputOptions(start, false, codec is null ? null : new CompressionCodecFactory(), codec,
+            ArrowDictionary: dictionary == "1" || dictionary.Equals("true", StringComparison.OrdinalIgnoreCase));
         await RunAsync(context, start, "application/vnd.apache.arrow.stream", ErrorShape.Arrow, null,
             (connection, output, aborted) => QueryExecution.Arrow(connection, plan, settings, options, output, aborted));
     }
