@@ -13,6 +13,7 @@ help:
 	@echo "make test           publish, then run every test (unit, integration, AOT smoke, packaging)"
 	@echo "make build          debug build of everything"
 	@echo "make publish        Native AOT binary at $(AOT_DIR)/arcd"
+	@echo "make deb           build artifacts/deb/arcd_<version>_<arch>.deb (binary, libduckdb, config, systemd unit, arcd user, state dir)"
 	@echo "make install        install binary, config and service (systemd on Linux, launchd on macOS); DESTDIR honoured"
 	@echo "make uninstall      remove what install put in place (data is kept)"
 	@echo "make bench-check    micro benchmarks (BenchmarkDotNet, in memory); fails when one allocates over bench/allocation-budgets.json"
@@ -39,6 +40,10 @@ run: publish
 
 test: publish
 	$(DOTNET) test arcd.sln
+
+.PHONY: deb
+deb: publish
+	packaging/deb/build.sh $(AOT_DIR)/arcd artifacts/deb
 
 install: publish
 	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" BINARY="$(AOT_DIR)/arcd" packaging/install.sh install

@@ -31,6 +31,59 @@ public class PackagingTests
         Assert.True(exitCode == 0 && output.Trim().Length == 0, $"systemd-analyze verify: exit {exitCode}\n{output}");
     }
 
+    /// <summary>
+    /// <c>make deb</c>'s package on this machine: lintian has nothing to say (errors or warnings), dpkg
+    /// installs it, its unit verifies, the binary runs, the account and state directory exist, and a
+    /// purge leaves none of it behind. Needs root and dpkg (CI runs as root on Debian).
+    /// </summary>
+    [SkippableFact]
+    public void Deb_package_is_lintian_clean_installs_verifies_runs_and_purges_without_leftovers()
+    {
+        Skip.If(Which("dpkg") is null || Which("dpkg-deb") is null, "not a Debian system");
+        Skip.If(Environment.UserName != "root", "installing a package needs root");
+        Skip.IfNot(File.Exists(RepoPaths.AotBinary), "no published binary (make publish)");
+        using var temp = new TempDirectory();
+        var (built, buildOutput) = Run(Path.Combine(RepoPaths.Root, "packaging", "deb", "build.sh"), RepoPaths.AotBinary, temp.Path);
+        Assert.True(built == 0, buildOutput);
+        var deb = Directory.GetFiles(temp.Path, "arcd_*.deb").Single();
+        Assert.Matches(@"arcd_\d+\.\d+\.\d+_[a-z0-9]+\.deb$", deb);
+        if (Which("lintian") is { } lintian)
+        {
+            var (lintExit, lintOutput) = Run(lintian, "--fail-on", "error,warning", deb);
+            Assert.True(lintExit == 0, lintOutput);
+        }
+
+        Run("dpkg", "--purge", "arcd"); // a leftover from an interrupted run
+        try
+        {
+            var (installed, installOutput) = Run("dpkg", "-i", deb);
+            Assert.True(installed == 0, installOutput);
+            if (Which("systemd-analyze") is { } analyze)
+            {
+                var (verified, verifyOutput) = Run(analyze, "verify", "/usr/lib/systemd/system/arcd.service");
+                Assert.True(verified == 0 && verifyOutput.Trim().Length == 0, $"systemd-analyze verify: exit {verified}\n{verifyOutput}");
+            }
+            var (versionExit, version) = Run("/usr/bin/arcd", "version");
+            Assert.True(versionExit == 0, version);
+            Assert.StartsWith("arcd ", version);
+            var (configExit, config) = Run("/usr/bin/arcd", "check-config", "--config", "/etc/arcd/arcd.json");
+            Assert.True(configExit == 0, config);
+            var (userExit, user) = Run("getent", "passwd", "arcd");
+            Assert.True(userExit == 0, user);
+            var (_, owner) = Run("stat", "-c", "%U:%G %a", "/var/lib/arcd");
+            Assert.Equal("arcd:arcd 750", owner.Trim());
+        }
+        finally
+        {
+            var (purged, purgeOutput) = Run("dpkg", "--purge", "arcd");
+            Assert.True(purged == 0, purgeOutput);
+        }
+        string[] gone = ["/usr/bin/arcd", "/usr/lib/arcd", "/etc/arcd", "/var/lib/arcd", "/usr/lib/systemd/system/arcd.service", "/usr/lib/sysusers.d/arcd.conf"];
+        foreach (var path in gone) Assert.False(File.Exists(path) || Directory.Exists(path) || new FileInfo(path).LinkTarget is not null, $"{path} is left after purge");
+        Assert.NotEqual(0, Run("getent", "passwd", "arcd").ExitCode);
+        Assert.NotEqual(0, Run("dpkg", "-s", "arcd").ExitCode);
+    }
+
     [Fact]
     public void Unit_stop_timeout_leaves_room_for_the_shutdown_timeout()
     {
