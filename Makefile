@@ -24,6 +24,7 @@ help:
 	@echo "make bench-compaction  a day of Telegraf-like files: file count, query latency, throughput, RSS and ingest before/after compaction"
 	@echo "make bench-retention  retention over a year of hourly partitions (files/s) and delete throughput (rows/s rewritten)"
 	@echo "make bench-cq       continuous queries: source rows/s of a 1-hour rollup of a day of Arc's shape, ingest rec/s with and without CQs"
+	@echo "make bench-import   arcd import of a 1 GB CSV and of a Parquet file: rows/s, MB/s, peak RSS"
 	@echo "make bench-wal      records/s and latency for Wal:Mode sync, async and off (Arc's benchmark shape)"
 	@echo "make crash-test     kill -9 the AOT daemon under load 200 times; every acknowledged row must be in Parquet once"
 	@echo "make fuzz           the decoder fuzz targets with 5M cases each (ARCD_FUZZ_CASES to change)"
@@ -87,6 +88,10 @@ profile:
 bench-wal: publish
 	$(DOTNET) publish bench/Arcd.Bench -c Release -r $(RID) -o $(BENCH_DIR)
 	bench/scripts/wal-modes.sh 20 64
+
+.PHONY: bench-import
+bench-import: publish
+	python3 bench/scripts/import_bench.py
 
 .PHONY: bench-cq
 bench-cq:

@@ -18,7 +18,6 @@ namespace Arcd.Import.Csv;
 public sealed class CsvImporter(IngestSubmitter submitter)
 {
     public const int RowsPerBody = 32_768;
-    public const int MaxColumns = 1024;
 
     /// <summary>Validates then writes; <paramref name="open"/> opens the file from the start each time.</summary>
     public ImportSummary Import(Func<Stream> open, CsvImportOptions options, Action<long>? progress = null)
@@ -168,7 +167,7 @@ public sealed class CsvImporter(IngestSubmitter submitter)
 
     private static int CheckHeader(string[] header, CsvImportOptions options)
     {
-        if (header.Length > MaxColumns + 1) throw ImportException.BadRequest($"the file has {header.Length} columns; arcd stores at most {MaxColumns} besides time");
+        if (header.Length > ColumnKindPlan.MaxColumns + 1) throw ImportException.BadRequest($"the file has {header.Length} columns; arcd stores at most {ColumnKindPlan.MaxColumns} besides time");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var timeIndex = -1;
         for (var i = 0; i < header.Length; i++)

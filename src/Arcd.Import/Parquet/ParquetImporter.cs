@@ -44,7 +44,7 @@ public sealed class ParquetImporter(IngestSubmitter submitter)
             throw ImportException.BadRequest($"cannot rename time column \"{options.TimeColumn}\" to \"time\": a column named \"time\" already exists in the file");
         if (!ArrowTime.IsSupported(fields[timeIndex].DataType))
             throw new ImportException(ImportFailure.Unreadable, $"unsupported parquet column \"{options.TimeColumn}\": a time column of type {fields[timeIndex].DataType.Name}");
-        if (fields.Count - 1 > Csv.CsvImporter.MaxColumns) throw ImportException.BadRequest($"the file has {fields.Count} columns; arcd stores at most {Csv.CsvImporter.MaxColumns} besides time");
+        if (fields.Count - 1 > ColumnKindPlan.MaxColumns) throw ImportException.BadRequest($"the file has {fields.Count} columns; arcd stores at most {ColumnKindPlan.MaxColumns} besides time");
 
         var summary = new ImportSummary();
         var plan = new ColumnKindPlan(submitter.Catalog, options.Database);

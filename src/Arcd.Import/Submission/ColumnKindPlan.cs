@@ -10,6 +10,9 @@ namespace Arcd.Import.Submission;
 /// </summary>
 public sealed class ColumnKindPlan(ColumnCatalog catalog, string database)
 {
+    /// <summary>The most columns besides time one imported file may carry.</summary>
+    public const int MaxColumns = 1024;
+
     private readonly Dictionary<(string Measurement, string Column), KindClass> _kinds = [];
 
     /// <summary>Records one column; throws a 400 <see cref="ImportException"/> on a conflict.</summary>

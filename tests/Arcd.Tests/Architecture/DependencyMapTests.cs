@@ -32,6 +32,7 @@ public sealed class DependencyMapTests
         ["Storage"] = [],
         ["Output"] = [],
         ["Engine"] = ["Sql", "Storage", "Output"],
+        ["Show"] = ["Sql", "Storage", "Output"],
     };
 
     private static readonly Dictionary<string, string[]> DaemonMap = new()
@@ -56,8 +57,19 @@ public sealed class DependencyMapTests
         ["ContinuousQueries"] = ["Files", "Deletion", "Retention"],
     };
 
+    // Import: the way into the ingest path (Submission) under the readers of each format.
+    private static readonly Dictionary<string, string[]> ImportMap = new()
+    {
+        ["Submission"] = [],
+        ["Arrow"] = ["Submission"],
+        ["Csv"] = ["Submission"],
+        ["LineProtocol"] = ["Submission"],
+        ["Parquet"] = ["Arrow", "Submission"],
+    };
+
     public static TheoryData<string, string> Projects => new()
     {
+        { "src/Arcd.Import", "Arcd.Import" },
         { "src/Arcd.Maintenance", "Arcd.Maintenance" },
         { "src/Arcd.Ingest", "Arcd.Ingest" },
         { "src/Arcd.Query", "Arcd.Query" },
@@ -131,6 +143,7 @@ public sealed class DependencyMapTests
         "src/Arcd.Ingest" => IngestMap,
         "src/Arcd.Query" => QueryMap,
         "src/Arcd.Maintenance" => MaintenanceMap,
+        "src/Arcd.Import" => ImportMap,
         _ => DaemonMap,
     };
 }
