@@ -92,15 +92,12 @@ public sealed class CsvImporter(IngestSubmitter submitter)
             }
             if (chunk.Rows == RowsPerBody)
             {
-                written += submitter.Submit(options.Database, BodyFormat.TaggedColumnar, TimePrecision.Microseconds, chunk.Take(layout.Tags, options.Measurement));
+                written += submitter.Submit(options.Database, chunk, layout.Tags, options.Measurement);
                 progress?.Invoke(written);
             }
         }
-        if (chunk.Rows > 0)
-        {
-            written += submitter.Submit(options.Database, BodyFormat.TaggedColumnar, TimePrecision.Microseconds, chunk.Take(layout.Tags, options.Measurement));
-            progress?.Invoke(written);
-        }
+        written += submitter.Submit(options.Database, chunk, layout.Tags, options.Measurement);
+        progress?.Invoke(written);
     }
 
     private static void WriteCell(ArrayBufferWriter<byte> buffer, ColumnKind kind, ReadOnlySpan<char> cell)

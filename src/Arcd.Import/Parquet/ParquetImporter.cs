@@ -112,17 +112,14 @@ public sealed class ParquetImporter(IngestSubmitter submitter)
                     }
                     if (chunk.Rows == RowsPerBody)
                     {
-                        written += submitter.Submit(options.Database, BodyFormat.TaggedColumnar, TimePrecision.Microseconds, chunk.Take(options.Tags, options.Measurement));
+                        written += submitter.Submit(options.Database, chunk, options.Tags, options.Measurement);
                         progress?.Invoke(written);
                     }
                 }
             }
         }
-        if (chunk.Rows > 0)
-        {
-            written += submitter.Submit(options.Database, BodyFormat.TaggedColumnar, TimePrecision.Microseconds, chunk.Take(options.Tags, options.Measurement));
-            progress?.Invoke(written);
-        }
+        written += submitter.Submit(options.Database, chunk, options.Tags, options.Measurement);
+        progress?.Invoke(written);
     }
 
     private static ArrowResult Open(DuckDbConnection connection, string sql)

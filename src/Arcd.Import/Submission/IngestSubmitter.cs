@@ -17,6 +17,10 @@ public sealed class IngestSubmitter(IngestEngine engine, ColumnCatalog catalog, 
 {
     public ColumnCatalog Catalog => catalog;
 
+    /// <summary>Submits a chunk's rows as one tagged columnar body (none when it is empty); returns the rows.</summary>
+    public long Submit(string database, ColumnChunk chunk, IReadOnlyList<string> tags, string measurement) =>
+        chunk.Rows == 0 ? 0 : Submit(database, BodyFormat.TaggedColumnar, TimePrecision.Microseconds, chunk.Take(tags, measurement));
+
     /// <summary>Submits <paramref name="bytes"/>; returns the rows it held. Throws <see cref="ImportException"/>.</summary>
     public long Submit(string database, BodyFormat format, TimePrecision precision, ReadOnlySpan<byte> bytes)
     {
