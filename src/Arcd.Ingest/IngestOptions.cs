@@ -57,4 +57,40 @@ public sealed class StorageOptions
 
     /// <summary>Parquet page compression: <c>snappy</c> (default), <c>zstd</c> or <c>none</c>.</summary>
     public string Compression { get; set; } = "snappy";
+
+    /// <summary>The S3-compatible bucket (<c>Storage:S3</c>).</summary>
+    public S3StorageOptions S3 { get; set; } = new();
+}
+
+/// <summary>The <c>Storage:S3</c> configuration section.</summary>
+public sealed record S3StorageOptions
+{
+    /// <summary>Service URL of an S3-compatible server (Ceph RGW, MinIO); empty for AWS itself.</summary>
+    public string Endpoint { get; set; } = "";
+
+    public string Bucket { get; set; } = "";
+
+    /// <summary>Key prefix every object goes under (no leading or trailing '/'); Arc's layout follows it.</summary>
+    public string Prefix { get; set; } = "";
+
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>Path-style addressing (<c>endpoint/bucket/key</c>); null means true with a custom endpoint, false on AWS.</summary>
+    public bool? ForcePathStyle { get; set; }
+
+    /// <summary>Static credentials; both empty means the standard AWS chain (environment, profile, instance, web identity).</summary>
+    public string AccessKey { get; set; } = "";
+
+    public string SecretKey { get; set; } = "";
+
+    /// <summary>Files at least this large are uploaded in parts (multipart upload).</summary>
+    public long MultipartThresholdBytes { get; set; } = 64L << 20;
+
+    /// <summary>Part size of a multipart upload (S3's minimum is 5 MiB).</summary>
+    public long PartSizeBytes { get; set; } = 16L << 20;
+
+    /// <summary>Per-request timeout; a request past it fails like any other S3 error (and is retried by its caller).</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    public bool EffectiveForcePathStyle => ForcePathStyle ?? Endpoint.Length > 0;
 }

@@ -139,10 +139,10 @@ public class FileReplacementTests
         return storage;
     }
 
-    private sealed class SimulatedCrash : Exception;
+    internal sealed class SimulatedCrash : Exception;
 
     /// <summary>Passes operations through to a real storage and "dies" after <c>crashAfter</c> mutations (puts committed, deletes).</summary>
-    private sealed class CrashingStorage(LocalFileStorage inner, int crashAfter) : IFileStorage
+    internal sealed class CrashingStorage(IFileStorage inner, int crashAfter) : IFileStorage
     {
         public int Steps { get; private set; }
         public string Location => inner.Location;
