@@ -16,9 +16,11 @@ internal sealed partial class BufferFlusher
     private readonly EngineCounters _counters;
     private readonly CheckpointLogs? _checkpoints;
     private readonly ILogger _logger;
+    private readonly string _nodeId;
 
-    public BufferFlusher(IFileStorage storage, ParquetSettings parquet, EngineCounters counters, CheckpointLogs? checkpoints, ILogger logger)
+    public BufferFlusher(IFileStorage storage, ParquetSettings parquet, EngineCounters counters, CheckpointLogs? checkpoints, ILogger logger, string nodeId)
     {
+        _nodeId = nodeId;
         _storage = storage;
         _parquet = parquet;
         _counters = counters;
@@ -44,7 +46,7 @@ internal sealed partial class BufferFlusher
             var start = job.NextRow;
             var hour = PartitionPath.HourOf(order.SortedTimes[start]);
             var end = EndOfHour(order.SortedTimes, start, hour);
-            var path = PartitionPath.For(buffer.Database, buffer.Measurement, hour, FileNameClock.Next());
+            var path = PartitionPath.For(buffer.Database, buffer.Measurement, hour, FileNameClock.Next(), _nodeId);
             // With the WAL on, the intent is logged (and synced) before the rename: if the file exists after
             // a crash, replay knows exactly which rows it holds; if not, they are replayed (FORMAT.md).
             Action? intent = null;

@@ -41,7 +41,7 @@ public sealed class IngestEngine
     private long _liveBuffers;
 
     public IngestEngine(IngestOptions options, IFileStorage storage, ParquetSettings parquet, ILoggerFactory loggerFactory,
-        WalMode walMode = WalMode.Off, string? walDirectory = null, TimeSpan? syncInterval = null)
+        WalMode walMode = WalMode.Off, string? walDirectory = null, TimeSpan? syncInterval = null, string nodeId = "")
     {
         _budget = new MemoryBudget(options.MemoryBudgetBytes);
         _queueCapacity = options.ShardQueueCapacity;
@@ -55,7 +55,7 @@ public sealed class IngestEngine
         var shardLogger = loggerFactory.CreateLogger("Arcd.Ingest.Shard");
         _shards = new Shard[options.EffectiveShards];
         for (var i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, this, options, shardLogger);
-        var flusher = new BufferFlusher(storage, parquet, Counters, Checkpoints, loggerFactory.CreateLogger("Arcd.Ingest.Flush"));
+        var flusher = new BufferFlusher(storage, parquet, Counters, Checkpoints, loggerFactory.CreateLogger("Arcd.Ingest.Flush"), nodeId);
         _flushWorkers = new FlushWorker[options.EffectiveFlushWorkers];
         for (var i = 0; i < _flushWorkers.Length; i++) _flushWorkers[i] = new FlushWorker(i, FlushQueue, BufferFinished, flusher, _abandon.Token);
     }

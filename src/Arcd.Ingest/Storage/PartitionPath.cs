@@ -3,9 +3,11 @@ using System.Globalization;
 namespace Arcd.Ingest.Storage;
 
 /// <summary>
-/// Arc's layout: <c>{db}/{m}/YYYY/MM/DD/HH/{m}_{YYYYMMDD}_{HHMMSS}_{nanos9}.parquet</c>. The
+/// Arc's layout: <c>{db}/{m}/YYYY/MM/DD/HH/{m}_{YYYYMMDD}_{HHMMSS}_{nanos9}-{node}.parquet</c>. The
 /// directory hour is the data's UTC hour; the file name is the flush's wall clock, which Arc's
-/// compaction parses, so the pattern must not change.
+/// compaction parses (the date and time as the third and second '_'-parts from the end), so the
+/// pattern must not change; the node id rides on the last part, which Arc does not parse, so
+/// several nodes writing one bucket never produce the same key.
 /// </summary>
 public static class PartitionPath
 {
@@ -14,12 +16,13 @@ public static class PartitionPath
     /// <summary>UTC hour index (floor division, so pre-1970 times land in the right hour).</summary>
     public static long HourOf(long micros) => Math.DivRem(micros, MicrosPerHour) is var (q, r) && r < 0 ? q - 1 : q;
 
-    public static string For(string database, string measurement, long hour, DateTime flushTimeUtc)
+    public static string For(string database, string measurement, long hour, DateTime flushTimeUtc, string nodeId = "")
     {
         var dataHour = DateTime.UnixEpoch.AddTicks(hour * MicrosPerHour * 10);
         var nanos = flushTimeUtc.Ticks % TimeSpan.TicksPerSecond * 100;
+        var node = nodeId.Length > 0 ? "-" + nodeId : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{database}/{measurement}/{dataHour:yyyy}/{dataHour:MM}/{dataHour:dd}/{dataHour:HH}/{measurement}_{flushTimeUtc:yyyyMMdd}_{flushTimeUtc:HHmmss}_{nanos:D9}.parquet");
+            $"{database}/{measurement}/{dataHour:yyyy}/{dataHour:MM}/{dataHour:dd}/{dataHour:HH}/{measurement}_{flushTimeUtc:yyyyMMdd}_{flushTimeUtc:HHmmss}_{nanos:D9}{node}.parquet");
     }
 }
 

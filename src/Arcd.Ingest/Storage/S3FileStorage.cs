@@ -2,6 +2,7 @@ using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Arcd.Ingest.Platform;
 
 namespace Arcd.Ingest.Storage;
 
@@ -42,8 +43,17 @@ public sealed class S3FileStorage : IFileStorage, IDisposable
     internal int ListPageSize { get; set; } = 1000;
 
     /// <summary>Lists one key under the prefix: proves the endpoint, the credentials and the bucket. Throws <see cref="IOException"/> with the reason.</summary>
-    public void CheckAccess() =>
-        Call("list", _keyPrefix, () => _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _keyPrefix, MaxKeys = 1 }));
+    public void CheckAccess()
+    {
+        try
+        {
+            Call("list", _keyPrefix, () => _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _keyPrefix, MaxKeys = 1 }));
+        }
+        catch (IOException ex) when (ex.InnerException is AmazonServiceException { StatusCode: HttpStatusCode.Forbidden })
+        {
+            throw new IOException($"{ex.Message} (check Storage:S3:AccessKey and SecretKey, or the AWS credential chain, and the bucket's policy)", ex);
+        }
+    }
 
     public void Put(string path, Action<Stream> writeContent, Action? beforeCommit = null)
     {
@@ -54,6 +64,7 @@ public sealed class S3FileStorage : IFileStorage, IDisposable
             using (var stream = new FileStream(spool, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
                 writeContent(stream);
             beforeCommit?.Invoke();
+            CrashPoints.Hit("s3-before-put");
             var length = new FileInfo(spool).Length;
             if (length >= _options.MultipartThresholdBytes) UploadInParts(key, spool, length);
             else
@@ -61,6 +72,7 @@ public sealed class S3FileStorage : IFileStorage, IDisposable
                 {
                     BucketName = _options.Bucket, Key = key, FilePath = spool, IfNoneMatch = "*",
                 }));
+            CrashPoints.Hit("s3-after-put");
         }
         catch (IOException ex) when (ex.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed })
         {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Arcd.Maintenance.Files;
 
 /// <summary>
-/// Arc's file names (docs/PROTOCOL.md §4.1): raw <c>{m}_{YYYYMMDD}_{HHMMSS}_{nanos9}.parquet</c>,
+/// Arc's file names (docs/PROTOCOL.md §4.1): raw <c>{m}_{YYYYMMDD}_{HHMMSS}_{nanos9}[-{node}].parquet</c>,
 /// compacted <c>{m}_{YYYYMMDD}_{HHMMSS}_{unix nanos}_b{batch}_{compacted|daily}.parquet</c>; a file
 /// a delete rewrote keeps its name and gains <c>_r{n}</c> (n-th rewrite). The time in a name is when
 /// the file was written, which orders files for compaction's last-write-wins; a rewrite keeps it,
@@ -58,7 +58,9 @@ public static class DataFileNames
         }
         if (!DateTime.TryParseExact(parts[date] + parts[date + 1], "yyyyMMddHHmmss", CultureInfo.InvariantCulture,
                 DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var time)) return null;
-        if (!compacted && long.TryParse(parts[date + 2], NumberStyles.None, CultureInfo.InvariantCulture, out var nanos))
+        var nanosPart = parts[date + 2];
+        if (nanosPart.IndexOf('-') is var dash and >= 0) nanosPart = nanosPart[..dash]; // the writing node's id
+        if (!compacted && long.TryParse(nanosPart, NumberStyles.None, CultureInfo.InvariantCulture, out var nanos))
             time = time.AddTicks(nanos / 100);
         return time;
     }

@@ -35,6 +35,11 @@ public static class CompactCommand
                 return 2;
             }
         }
+        if (ConfigLoader.IsS3(options.Storage))
+        {
+            Console.Error.WriteLine("arcd compact: compaction runs on Storage:Backend=local only so far; this configuration stores in S3");
+            return 2;
+        }
         if (!Directory.Exists(root))
         {
             Console.Error.WriteLine($"arcd compact: Storage:Root {root} does not exist");

@@ -8,9 +8,10 @@ namespace Arcd.Configuration;
 /// </summary>
 public sealed class ArcdOptions
 {
-    public static readonly string[] SectionNames = ["Server", "Storage", "Wal", "Ingest", "Auth", "Query", "Compaction", "Retention", "Delete", "ContinuousQueries", "Import", "Log", "Logging"];
+    public static readonly string[] SectionNames = ["Server", "Node", "Storage", "Wal", "Ingest", "Auth", "Query", "Compaction", "Retention", "Delete", "ContinuousQueries", "Import", "Log", "Logging"];
 
     public ServerOptions Server { get; set; } = new();
+    public NodeOptions Node { get; set; } = new();
     public StorageOptions Storage { get; set; } = new();
     public WalOptions Wal { get; set; } = new();
     public IngestOptions Ingest { get; set; } = new();
@@ -24,6 +25,14 @@ public sealed class ArcdOptions
 
     /// <summary>Also bound from the <c>Logging</c> section (the name .NET users expect): <c>Logging:Format</c> = <c>Log:Format</c>.</summary>
     public LogOptions Log { get; set; } = new();
+}
+
+public sealed class NodeOptions
+{
+    /// <summary>This node's name in every file it writes (letters, digits, '-'); empty means the host name.</summary>
+    public string Id { get; set; } = "";
+
+    public string EffectiveId => Arcd.Ingest.Storage.NodeId.Resolve(Id);
 }
 
 public sealed class ServerOptions

@@ -1,5 +1,7 @@
 using System.Net;
+using Arcd.Ingest;
 using Arcd.Ingest.Parquet;
+using Arcd.Ingest.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -45,6 +47,7 @@ public static class ConfigLoader
         CheckSections(root, warnings);
         var options = new ArcdOptions();
         Bind(root, "Server", s => s.Bind(options.Server, Strict));
+        Bind(root, "Node", s => s.Bind(options.Node, Strict));
         Bind(root, "Storage", s => s.Bind(options.Storage, Strict));
         Bind(root, "Wal", s => s.Bind(options.Wal, Strict));
         Bind(root, "Ingest", s => s.Bind(options.Ingest, Strict));
@@ -62,6 +65,33 @@ public static class ConfigLoader
     }
 
     private static void Strict(BinderOptions o) => o.ErrorOnUnknownConfiguration = true;
+
+    public static bool IsS3(StorageOptions storage) => string.Equals(storage.Backend, "s3", StringComparison.OrdinalIgnoreCase);
+
+    private static void ValidateS3(ArcdOptions o)
+    {
+        var s3 = o.Storage.S3;
+        if (s3.Bucket.Length is < 3 or > 63 || !s3.Bucket.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.'))
+            Fail("Storage:S3:Bucket", $"'{s3.Bucket}' is not an S3 bucket name (3 to 63 lowercase letters, digits, '-' or '.')");
+        if (s3.Endpoint.Length > 0 && !(Uri.TryCreate(s3.Endpoint, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https"))
+            Fail("Storage:S3:Endpoint", $"'{s3.Endpoint}' is not an http:// or https:// URL");
+        if (s3.Prefix.Split('/', StringSplitOptions.RemoveEmptyEntries).Any(segment => segment is "." or ".."))
+            Fail("Storage:S3:Prefix", "must not contain '.' or '..' segments");
+        if (string.IsNullOrWhiteSpace(s3.Region)) Fail("Storage:S3:Region", "must not be empty");
+        if ((s3.AccessKey.Length > 0) != (s3.SecretKey.Length > 0))
+            Fail(s3.AccessKey.Length > 0 ? "Storage:S3:SecretKey" : "Storage:S3:AccessKey", "set both AccessKey and SecretKey, or neither (the AWS credential chain)");
+        if (s3.PartSizeBytes is < 5L << 20 or > 5L << 30) Fail("Storage:S3:PartSizeBytes", "must be between 5 MiB (5242880) and 5 GiB");
+        if (s3.MultipartThresholdBytes < s3.PartSizeBytes) Fail("Storage:S3:MultipartThresholdBytes", "must be at least Storage:S3:PartSizeBytes");
+        if (s3.RequestTimeout <= TimeSpan.Zero) Fail("Storage:S3:RequestTimeout", "must be positive");
+        // What reads files (DuckDB over the data root) does not run on a bucket yet: refuse rather than act on nothing.
+        var unavailable = new List<string>();
+        if (o.Compaction.Enabled) unavailable.Add("Compaction:Enabled");
+        if (o.Retention.Enabled) unavailable.Add("Retention:Enabled");
+        if (o.Delete.Enabled) unavailable.Add("Delete:Enabled");
+        if (o.ContinuousQueries.Enabled) unavailable.Add("ContinuousQueries:Enabled");
+        if (unavailable.Count > 0)
+            Fail(unavailable[0], $"compaction, retention, delete and continuous queries do not run on Storage:Backend=s3 yet: set {string.Join(", ", unavailable)} to false");
+    }
 
     private static string? ResolveFile(string? configPath)
     {
@@ -136,9 +166,12 @@ public static class ConfigLoader
         if (o.Server.MaxDecompressedBytes is < 1 or > int.MaxValue) Fail("Server:MaxDecompressedBytes", "must be 1 to 2147483647");
         if (o.Server.ShutdownTimeout <= TimeSpan.Zero) Fail("Server:ShutdownTimeout", "must be positive");
 
-        if (!string.Equals(o.Storage.Backend, "local", StringComparison.OrdinalIgnoreCase))
-            Fail("Storage:Backend", $"'{o.Storage.Backend}' is not available; supported: local");
+        if (o.Node.Id.Length > 0 && !NodeId.IsValid(o.Node.Id))
+            Fail("Node:Id", $"'{o.Node.Id}' must be 1 to {NodeId.MaxLength} letters, digits or '-', starting with a letter or digit");
+        if (!IsS3(o.Storage) && !string.Equals(o.Storage.Backend, "local", StringComparison.OrdinalIgnoreCase))
+            Fail("Storage:Backend", $"'{o.Storage.Backend}' is not one of local, s3");
         if (string.IsNullOrWhiteSpace(o.Storage.Root)) Fail("Storage:Root", "must not be empty");
+        if (IsS3(o.Storage)) ValidateS3(o);
         if (!ParquetSettings.TryParseCompression(o.Storage.Compression, out _))
             Fail("Storage:Compression", $"'{o.Storage.Compression}' is not one of snappy, zstd, none");
 

@@ -28,10 +28,27 @@ public static class ConfigPrinter
         json.WriteString("KeepAliveTimeout", o.Server.KeepAliveTimeout.ToString("c"));
         json.WriteNumber("MinRequestBodyBytesPerSecond", o.Server.MinRequestBodyBytesPerSecond);
         json.WriteEndObject();
+        json.WriteStartObject("Node");
+        json.WriteString("Id", o.Node.EffectiveId);
+        json.WriteEndObject();
         json.WriteStartObject("Storage");
         json.WriteString("Backend", o.Storage.Backend);
         json.WriteString("Root", o.Storage.Root);
         json.WriteString("Compression", o.Storage.Compression);
+        var s3 = o.Storage.S3;
+        json.WriteStartObject("S3");
+        json.WriteString("Endpoint", s3.Endpoint);
+        json.WriteString("Bucket", s3.Bucket);
+        json.WriteString("Prefix", s3.Prefix);
+        json.WriteString("Region", s3.Region);
+        json.WriteBoolean("ForcePathStyle", s3.EffectiveForcePathStyle);
+        // Credentials are never printed: only whether static ones are set.
+        json.WriteString("AccessKey", s3.AccessKey.Length > 0 ? "(set)" : "");
+        json.WriteString("SecretKey", s3.SecretKey.Length > 0 ? "(set)" : "");
+        json.WriteNumber("MultipartThresholdBytes", s3.MultipartThresholdBytes);
+        json.WriteNumber("PartSizeBytes", s3.PartSizeBytes);
+        json.WriteString("RequestTimeout", s3.RequestTimeout.ToString("c"));
+        json.WriteEndObject();
         json.WriteEndObject();
         json.WriteStartObject("Wal");
         json.WriteString("Mode", o.Wal.Mode);

@@ -27,29 +27,35 @@ public static class Daemon
         var logger = loggerFactory.CreateLogger("Arcd");
         foreach (var warning in config.Warnings) Log.ConfigWarning(logger, warning);
 
-        var storage = new LocalFileStorage(options.Storage.Root);
+        // The local root holds the data on the local backend; on S3 it holds this node's state (catalog,
+        // lock, upload spools) and the data lives in the bucket.
+        var root = Path.GetFullPath(options.Storage.Root);
         try
         {
-            Directory.CreateDirectory(storage.Root);
+            Directory.CreateDirectory(root);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Log.StartFailed(logger, $"Storage:Root {storage.Root} cannot be created: {ex.Message}");
+            Log.StartFailed(logger, $"Storage:Root {root} cannot be created: {ex.Message}");
             return 1;
         }
 
         // One process maintains a data root at a time (arcd compact checks this lock).
-        using var rootLock = DataRootLock.TryAcquire(storage.Root);
+        using var rootLock = DataRootLock.TryAcquire(root);
         if (rootLock is null)
         {
-            Log.StartFailed(logger, $"another arcd process (a daemon or 'arcd compact') is using {storage.Root}");
+            Log.StartFailed(logger, $"another arcd process (a daemon or 'arcd compact') is using {root}");
             return 1;
         }
+
+        var storage = OpenStorage(options, root, logger);
+        if (storage is null) return 1;
+        using var storageLifetime = storage as IDisposable;
 
         ColumnCatalog catalog;
         try
         {
-            catalog = ColumnCatalog.Open(Path.Combine(storage.Root, ".arcd"), options.Ingest.MaxColumnsPerMeasurement, options.Ingest.MaxCatalogColumns);
+            catalog = ColumnCatalog.Open(Path.Combine(root, ".arcd"), options.Ingest.MaxColumnsPerMeasurement, options.Ingest.MaxCatalogColumns);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -67,14 +73,14 @@ public static class Daemon
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            Log.StartFailed(logger, $"replacement manifests under {storage.Root}/{FileReplacement.ManifestDirectory}: {ex.Message}");
+            Log.StartFailed(logger, $"replacement manifests under {storage.Location}/{FileReplacement.ManifestDirectory}: {ex.Message}");
             return 1;
         }
 
         ParquetSettings.TryParseCompression(options.Storage.Compression, out var compression);
         ConfigLoader.TryParseWalMode(options.Wal.Mode, out var walMode);
         var walDirectory = Path.GetFullPath(options.Wal.Dir);
-        var engine = new IngestEngine(options.Ingest, storage, new ParquetSettings(compression), loggerFactory, walMode, walDirectory, options.Wal.SyncInterval);
+        var engine = new IngestEngine(options.Ingest, storage, new ParquetSettings(compression), loggerFactory, walMode, walDirectory, options.Wal.SyncInterval, options.Node.EffectiveId);
         engine.Start();
 
         TokenVerifier? verifier = null;
@@ -111,7 +117,7 @@ public static class Daemon
         var publicPaths = options.Auth.PublicPaths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         var gate = new AuthGate(verifier, publicPaths);
 
-        var maintenance = Maintenance.Create(options, storage, engine, catalog, QuerySettingsFrom(options), loggerFactory);
+        var maintenance = Maintenance.Create(options, storage, root, engine, catalog, QuerySettingsFrom(options), loggerFactory);
         if (maintenance is null) return 1;
         using var maintenanceLifetime = maintenance;
         var scheduler = maintenance.Scheduler;
@@ -125,13 +131,14 @@ public static class Daemon
                 () => scheduler.States().FirstOrDefault(s => s.Name == SchedulerEndpoints.RetentionJob)?.NextRunUtc, maintenance.ContinuousQueries, queryStats),
             new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default, writeStats)),
             new AuthEndpoints(gate),
-            new QueryEndpoints(QuerySettingsFrom(options), loggerFactory.CreateLogger("Arcd.Query"), queryStats, storage.Readers),
+            new QueryEndpoints(QuerySettingsFrom(options), loggerFactory.CreateLogger("Arcd.Query"), queryStats, storage.Readers,
+                storage is S3FileStorage ? $"SQL over Storage:Backend=s3 is not available yet; read {storage.Location} with DuckDB, Spark or Arc" : null),
             new CompactionEndpoints(maintenance.Compactor, scheduler),
             new RetentionEndpoints(maintenance.Retention, scheduler, TimeProvider.System, options.Server.ClientShapes),
             new DeleteEndpoints(maintenance.Deleter, options.Delete, scheduler),
             new SchedulerEndpoints(maintenance.Retention, options.Retention, scheduler, maintenance.ContinuousQueries),
             new ContinuousQueryEndpoints(maintenance.ContinuousQueries, scheduler, TimeProvider.System, options.Server.ClientShapes),
-            CreateImports(options, engine, catalog, storage.Root));
+            CreateImports(options, engine, catalog, root));
         var application = new ArcdHttpApplication(router, logger, options.Server.TlsCertificatePath.Length > 0);
 
         var stopRequested = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -158,7 +165,7 @@ public static class Daemon
         // Listening first, then replay: /health answers at once, /ready (and writes) say 503 until replay is done.
         state.MarkNotReady("replaying write-ahead log");
         Notify(logger, $"READY=1\nSTATUS=listening on {HttpListenerSetup.DescribeUrl(options.Server, options.Auth)}\nMAINPID={Environment.ProcessId}");
-        Log.Started(logger, VersionInfo.Version, HttpListenerSetup.DescribeUrl(options.Server, options.Auth), storage.Root,
+        Log.Started(logger, VersionInfo.Version, HttpListenerSetup.DescribeUrl(options.Server, options.Auth), storage.Location,
             engine.ShardCount, engine.FlushWorkerCount, options.Wal.Mode);
         // A generated first admin token costs a 600k-round PBKDF2 hash: made after binding, so it does not
         // delay the start. Until it exists every protected request is a 401, which is right: nobody has it yet.
@@ -218,6 +225,28 @@ public static class Daemon
         var spoolDirectory = options.Import.SpoolDirectory.Length > 0 ? options.Import.SpoolDirectory : Path.Combine(root, ".arcd", "import");
         return new ImportEndpoints(engine, new Arcd.Import.Csv.CsvImporter(submitter), new Arcd.Import.Parquet.ParquetImporter(submitter),
             new Arcd.Import.LineProtocol.LineProtocolImporter(submitter), new ImportSpool(spoolDirectory), options.Import);
+    }
+
+    /// <summary>
+    /// The configured backend; on S3, proven by listing the bucket before anything is accepted, so a bad
+    /// endpoint, secret or bucket stops the start with the server's own reason (null after logging it).
+    /// </summary>
+    private static IFileStorage? OpenStorage(ArcdOptions options, string root, ILogger logger)
+    {
+        if (!ConfigLoader.IsS3(options.Storage)) return new LocalFileStorage(root);
+        S3FileStorage? s3 = null;
+        try
+        {
+            s3 = new S3FileStorage(options.Storage.S3, Path.Combine(root, ".arcd", "s3-staging"));
+            s3.CheckAccess();
+            return s3;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            s3?.Dispose();
+            Log.StartFailed(logger, $"Storage:S3: {ex.Message}");
+            return null;
+        }
     }
 
     private static QuerySettings QuerySettingsFrom(ArcdOptions options)

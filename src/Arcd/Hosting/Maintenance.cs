@@ -45,7 +45,7 @@ public sealed class Maintenance : IDisposable
     private readonly CqRunner? _cqRunner;
 
     /// <summary>Null (after logging why) when the retention or continuous query state cannot be read: the daemon does not start.</summary>
-    public static Maintenance? Create(ArcdOptions options, LocalFileStorage storage, IngestEngine engine, ColumnCatalog catalog, QuerySettings querySettings,
+    public static Maintenance? Create(ArcdOptions options, IFileStorage storage, string root, IngestEngine engine, ColumnCatalog catalog, QuerySettings querySettings,
         ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger("Arcd.Maintenance");
@@ -55,7 +55,7 @@ public sealed class Maintenance : IDisposable
         Compactor? compactor = null;
         if (options.Compaction.Enabled)
         {
-            compactor = new Compactor(storage, storage.Root, options.Compaction, loggerFactory.CreateLogger("Arcd.Compaction"), engine.RepointCheckpoints, gate);
+            compactor = new Compactor(storage, root, options.Compaction, loggerFactory.CreateLogger("Arcd.Compaction"), engine.RepointCheckpoints, gate);
             if (options.Compaction.HourlyEnabled)
                 jobs.Add(new ScheduledJob("compaction-hourly", CronSchedule.Parse(options.Compaction.HourlySchedule), () => compactor.RunCycle([CompactionTier.Hourly], null, DateTime.UtcNow)));
             if (options.Compaction.DailyEnabled)
@@ -66,9 +66,9 @@ public sealed class Maintenance : IDisposable
         RetentionRunner? retentionRunner = null;
         if (options.Retention.Enabled)
         {
-            if (OpenState(storage, RetentionStateFile, "retention state", RetentionStore.Open, logger) is not { } store) return null;
+            if (OpenState(root, RetentionStateFile, "retention state", RetentionStore.Open, logger) is not { } store) return null;
             var retentionLogger = loggerFactory.CreateLogger("Arcd.Retention");
-            var runner = new RetentionRunner(storage, storage.Root, gate, engine.RepointCheckpoints, retentionLogger);
+            var runner = new RetentionRunner(storage, root, gate, engine.RepointCheckpoints, retentionLogger);
             retentionRunner = runner;
             retention = new RetentionService(store, runner, TimeProvider.System, retentionLogger);
             var service = retention;
@@ -78,21 +78,21 @@ public sealed class Maintenance : IDisposable
             }));
         }
 
-        var rewrite = options.Compaction.Rewrite(Path.Combine(storage.Root, ".arcd", "compaction-tmp"));
-        var deleter = new RowDeleter(storage, storage.Root, rewrite, options.Delete, gate, engine.FlushMeasurement, engine.RepointCheckpoints,
+        var rewrite = options.Compaction.Rewrite(Path.Combine(root, ".arcd", "compaction-tmp"));
+        var deleter = new RowDeleter(storage, root, rewrite, options.Delete, gate, engine.FlushMeasurement, engine.RepointCheckpoints,
             loggerFactory.CreateLogger("Arcd.Delete"));
 
         CqService? continuousQueries = null;
         CqRunner? cqRunner = null;
         if (options.ContinuousQueries.Enabled)
         {
-            if (OpenState(storage, ContinuousQueryStateFile, "continuous query state", CqStore.Open, logger) is not { } store) return null;
+            if (OpenState(root, ContinuousQueryStateFile, "continuous query state", CqStore.Open, logger) is not { } store) return null;
             var cqLogger = loggerFactory.CreateLogger("Arcd.ContinuousQueries");
             var cq = options.ContinuousQueries;
             var writer = new CqOutputWriter(new Arcd.Import.Submission.IngestSubmitter(engine, catalog, cq.Timeout));
-            cqRunner = new CqRunner(new DataRoot(storage.Root, storage.Readers), querySettings with { Timeout = cq.Timeout }, deleter, writer,
+            cqRunner = new CqRunner(new DataRoot(root, storage.Readers), querySettings with { Timeout = cq.Timeout }, deleter, writer,
                 engine.FlushMeasurement, durableOnAck: engine.WalMode == Arcd.Ingest.Wal.WalMode.Sync, options.Delete.FlushTimeout);
-            var expiry = retentionRunner ?? new RetentionRunner(storage, storage.Root, gate, engine.RepointCheckpoints, cqLogger);
+            var expiry = retentionRunner ?? new RetentionRunner(storage, root, gate, engine.RepointCheckpoints, cqLogger);
             var service = new CqService(store, cqRunner, expiry, cq, TimeProvider.System, cqLogger);
             continuousQueries = service;
             jobs.Add(new ScheduledJob(CqService.JobName, new ComputedSchedule("every query's interval", service.NextDue), service.Tick));
@@ -101,9 +101,9 @@ public sealed class Maintenance : IDisposable
     }
 
     /// <summary>A state file under <c>.arcd/</c>; null (after logging why) when it cannot be read.</summary>
-    private static T? OpenState<T>(LocalFileStorage storage, string file, string what, Func<string, T> open, ILogger logger) where T : class
+    private static T? OpenState<T>(string root, string file, string what, Func<string, T> open, ILogger logger) where T : class
     {
-        var path = Path.Combine(storage.Root, ".arcd", file);
+        var path = Path.Combine(root, ".arcd", file);
         try
         {
             return open(path);

@@ -29,7 +29,11 @@ public static class LogSetup
         var filters = new LoggerFilterOptions { MinLevel = level };
         // Kestrel's per-connection chatter is noise at Information.
         filters.Rules.Add(new LoggerFilterRule(null, "Microsoft", LogLevel.Warning, null));
-        return new LoggerFactory([provider], new FixedOptions<LoggerFilterOptions>(filters));
+        // Added, not passed to the constructor: the factory disposes providers it was given by AddProvider only,
+        // and disposing the console provider drains its queue, so a start that fails still prints why.
+        var factory = new LoggerFactory([], new FixedOptions<LoggerFilterOptions>(filters));
+        factory.AddProvider(provider);
+        return factory;
     }
 
     /// <summary>Options that never change (the configuration is read once at start).</summary>

@@ -93,7 +93,7 @@ public class EndToEndIngestTests
             foreach (var file in files)
             {
                 var path = (string)file[0]!;
-                var match = Regex.Match(path, $@"^{Regex.Escape(daemon.DataRoot)}/{db}/{m}/(\d{{4}})/(\d{{2}})/(\d{{2}})/(\d{{2}})/{m}_\d{{8}}_\d{{6}}_\d{{9}}\.parquet$");
+                var match = Regex.Match(path, $@"^{Regex.Escape(daemon.DataRoot)}/{db}/{m}/(\d{{4}})/(\d{{2}})/(\d{{2}})/(\d{{2}})/{m}_\d{{8}}_\d{{6}}_\d{{9}}-[a-z0-9-]+\.parquet$");
                 Assert.True(match.Success, path);
                 var hourStart = new DateTimeOffset(int.Parse(match.Groups[1].Value), int.Parse(match.Groups[2].Value), int.Parse(match.Groups[3].Value),
                     int.Parse(match.Groups[4].Value), 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000;
@@ -160,7 +160,7 @@ internal static class Tv1Check
     {
         var files = Directory.GetFiles(dataRoot, "*.parquet", SearchOption.AllDirectories);
         var file = Assert.Single(files);
-        Assert.Matches($@"^{Regex.Escape(dataRoot)}/production/cpu/2023/11/14/22/cpu_\d{{8}}_\d{{6}}_\d{{9}}\.parquet$", file);
+        Assert.Matches($@"^{Regex.Escape(dataRoot)}/production/cpu/2023/11/14/22/cpu_\d{{8}}_\d{{6}}_\d{{9}}-[a-z0-9-]+\.parquet$", file);
         var source = $"read_parquet('{file}')";
         var types = DuckDb.Types(source);
         Assert.Equal("TIMESTAMP WITH TIME ZONE", types["time"]);

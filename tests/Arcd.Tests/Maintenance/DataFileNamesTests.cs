@@ -9,6 +9,10 @@ public class DataFileNamesTests
     {
         Assert.Equal(new DateTime(2026, 11, 30, 10, 5, 7, DateTimeKind.Utc).AddTicks(1234567),
             DataFileNames.WrittenAt("cpu_load.avg_20261130_100507_123456700.parquet"));
+        // The writing node's id rides on the last part (Node:Id).
+        Assert.Equal(new DateTime(2026, 11, 30, 10, 5, 7, DateTimeKind.Utc).AddTicks(1234567),
+            DataFileNames.WrittenAt("cpu_load.avg_20261130_100507_123456700-ingest-2.parquet"));
+        Assert.False(DataFileNames.IsCompacted("m_20261130_100507_123456700-node.parquet"));
         var written = new DateTime(2026, 12, 1, 8, 5, 0, DateTimeKind.Utc).AddTicks(42);
         var name = DataFileNames.Output("cpu_load", written, 3, daily: false);
         Assert.Matches(@"^cpu_load_20261201_080500_\d+_b3_compacted\.parquet$", name);

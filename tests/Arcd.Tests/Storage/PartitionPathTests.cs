@@ -11,6 +11,8 @@ public class PartitionPathTests
         var flush = new DateTime(2026, 8, 22, 8, 42, 3, DateTimeKind.Utc).AddTicks(1_234_567);
         Assert.Equal("production/cpu/2023/11/14/22/cpu_20260822_084203_123456700.parquet",
             PartitionPath.For("production", "cpu", hour, flush));
+        Assert.Equal("production/cpu/2023/11/14/22/cpu_20260822_084203_123456700-ingest-2.parquet",
+            PartitionPath.For("production", "cpu", hour, flush, "ingest-2"));
     }
 
     [Theory]

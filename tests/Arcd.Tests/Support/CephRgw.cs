@@ -31,7 +31,15 @@ public sealed class CephRgw : IAsyncLifetime
             return Task.CompletedTask;
         }
         Script("install");
-        Script("start");
+        try
+        {
+            Script("start");
+        }
+        catch
+        {
+            if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+            throw;
+        }
         _started = true;
         Endpoint = $"http://127.0.0.1:{Port}";
         return Task.CompletedTask;

@@ -20,8 +20,15 @@ namespace Arcd.Http.Endpoints;
 /// planner's row estimate, and the database and measurement listings. DuckDB is started by the
 /// first query (<see cref="QueryEngine"/>); the listings read the data root directly.
 /// </summary>
-public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, QueryStats stats, ReadEpochs? readers = null)
+public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, QueryStats stats, ReadEpochs? readers = null, string? unavailable = null)
 {
+    /// <summary>501 with the reason when this daemon's storage cannot be queried (set at start).</summary>
+    private bool Unavailable(HttpContext context, out Task answer)
+    {
+        answer = unavailable is null ? Task.CompletedTask : JsonResponse.ErrorAsync(context, StatusCodes.Status501NotImplemented, unavailable);
+        return unavailable is not null;
+    }
+
     private enum ErrorShape
     {
         Envelope,
@@ -57,6 +64,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
     /// <summary><c>POST /api/v1/query</c>: Arc's JSON envelope, streamed; SHOW DATABASES / SHOW TABLES answered from the data root.</summary>
     public async Task QueryJsonAsync(HttpContext context)
     {
+        if (Unavailable(context, out var unavailableAnswer)) { await unavailableAnswer; return; }
         var start = Stopwatch.GetTimestamp();
         var sql = await ReadSqlAsync(context, start, ErrorShape.Envelope);
         if (sql is null) return;
@@ -82,6 +90,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
     /// <summary><c>POST /api/v1/query/msgpack</c>: the JSON request of /api/v1/query, answered as Arc's column-major msgpack map.</summary>
     public async Task QueryMsgPackAsync(HttpContext context)
     {
+        if (Unavailable(context, out var unavailableAnswer)) { await unavailableAnswer; return; }
         var start = Stopwatch.GetTimestamp();
         var sql = await ReadSqlAsync(context, start, ErrorShape.MsgPack);
         if (sql is null) return;
@@ -106,6 +115,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
     /// <summary><c>POST /api/v1/query/arrow</c>: an Arrow IPC stream, optionally zstd- or lz4-compressed buffers.</summary>
     public async Task QueryArrowAsync(HttpContext context)
     {
+        if (Unavailable(context, out var unavailableAnswer)) { await unavailableAnswer; return; }
         var start = Stopwatch.GetTimestamp();
         CompressionCodecType? codec = null;
         var requested = context.Request.Headers["x-arc-arrow-compression"].ToString().Trim().ToLowerInvariant();
@@ -141,6 +151,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
     /// </summary>
     public async Task MeasurementQueryAsync(HttpContext context, string measurement)
     {
+        if (Unavailable(context, out var unavailableAnswer)) { await unavailableAnswer; return; }
         var start = Stopwatch.GetTimestamp();
         var sql = MeasurementQuery.Build(context.Request.Query, measurement, out var problem);
         if (sql is null)
@@ -165,6 +176,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
     /// <summary><c>POST /api/v1/query/estimate</c>: DuckDB's planner estimate of the rows, without running the query.</summary>
     public async Task EstimateAsync(HttpContext context)
     {
+        if (Unavailable(context, out var unavailableAnswer)) { await unavailableAnswer; return; }
         var start = Stopwatch.GetTimestamp();
         var sql = await ReadSqlAsync(context, start, ErrorShape.Envelope);
         if (sql is null) return;
@@ -199,6 +211,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
     /// <summary><c>GET /api/v1/measurements[?database=x]</c>.</summary>
     public Task MeasurementsAsync(HttpContext context)
     {
+        if (Unavailable(context, out var unavailableAnswer)) return unavailableAnswer;
         var start = Stopwatch.GetTimestamp();
         var only = context.Request.Query["database"].ToString();
         var databases = only.Length > 0 ? [only] : _root.Databases();
@@ -226,6 +239,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
     /// <summary><c>GET /api/v1/databases</c>.</summary>
     public Task DatabasesAsync(HttpContext context)
     {
+        if (Unavailable(context, out var unavailableAnswer)) return unavailableAnswer;
         var databases = _root.Databases();
         return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
         {
@@ -245,6 +259,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
     /// <summary><c>GET /api/v1/databases/{name}/measurements</c>; 404 for a database that does not exist.</summary>
     public Task DatabaseMeasurementsAsync(HttpContext context, string database)
     {
+        if (Unavailable(context, out var unavailableAnswer)) return unavailableAnswer;
         if (!_root.Databases().Contains(database))
             return JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, $"database '{database}' not found");
         var measurements = _root.Measurements(database).Select(m => _root.Describe(database, m)).ToList();
