@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Single-node Ceph (1 mon, 1 OSD) + RADOS Gateway on 127.0.0.1; all state under $S3_ROOT.
-# usage: ceph-rgw.sh install|start|stop
+# usage: ceph-rgw.sh install|start|stop|gateway-stop|gateway-start
 #   S3_ROOT (default /tmp/ceph-rgw)  S3_PORT (default 19180; mon uses S3_PORT+1, daemons S3_PORT+10..+60)
 #   OSD_STORE=bluestore|memstore (default bluestore on a sparse file, RSS ~0.5 GiB;
 #             memstore starts ~3 s faster but keeps everything written in RAM)
@@ -120,20 +120,43 @@ start() {
   log "pools created"
   for _ in $(seq 1 600); do ceph -c "$C" osd stat 2>/dev/null | grep -q '1 up' && break; sleep 0.1; done
   log "osd up"
-  radosgw -c "$C" -n client.rgw -f >"$D/log/rgw.out" 2>&1 & echo $! >"$D/run/rgw.pid"
+  launch_gateway
   # user creation talks to RADOS directly; it may run while radosgw initialises its pools
   for _ in $(seq 1 100); do
     radosgw-admin -c "$C" -n client.admin user create --uid=test --display-name=test --access-key="$AK" --secret="$SK" >/dev/null 2>"$D/log/user-create.err" && break
     sleep 0.3
   done
   log "user created"
+  if wait_gateway; then
+    tm=$(ts); log "rgw up on http://127.0.0.1:$P (access $AK secret $SK), $(awk "BEGIN{printf \"%.2f\", $tm - $t0}") s after first exec"; return 0
+  fi
+  echo "rgw failed to start; logs in $D/log" >&2; stop; return 1
+}
+
+launch_gateway() {
+  radosgw -c "$C" -n client.rgw -f >>"$D/log/rgw.out" 2>&1 & echo $! >"$D/run/rgw.pid"
+}
+
+wait_gateway() {
   for _ in $(seq 1 600); do
-    if [ "$(curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:s3 --user "$AK:$SK" -H "x-amz-content-sha256: $EMPTY_SHA" "http://127.0.0.1:$P/")" = 200 ]; then
-      tm=$(ts); log "rgw up on http://127.0.0.1:$P (access $AK secret $SK), $(awk "BEGIN{printf \"%.2f\", $tm - $t0}") s after first exec"; return 0
-    fi
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:s3 --user "$AK:$SK" -H "x-amz-content-sha256: $EMPTY_SHA" "http://127.0.0.1:$P/")" = 200 ] && return 0
     sleep 0.1
   done
-  echo "rgw failed to start; logs in $D/log" >&2; stop; return 1
+  return 1
+}
+
+# An S3 outage for tests: only the gateway goes (kill -9, as a crash would); the cluster and its data stay.
+gateway_stop() {
+  local f="$D/run/rgw.pid"
+  [ -f "$f" ] || return 0
+  kill -KILL "$(cat "$f")" 2>/dev/null || true
+  rm -f "$f"
+}
+
+gateway_start() {
+  launch_gateway
+  wait_gateway || { echo "rgw failed to restart; logs in $D/log" >&2; return 1; }
+  log "rgw back on http://127.0.0.1:$P"
 }
 
 stop() {
@@ -150,5 +173,7 @@ case "${1:-}" in
   install) install ;;
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 install|start|stop" >&2; exit 2 ;;
+  gateway-stop) gateway_stop ;;
+  gateway-start) gateway_start ;;
+  *) echo "usage: $0 install|start|stop|gateway-stop|gateway-start" >&2; exit 2 ;;
 esac

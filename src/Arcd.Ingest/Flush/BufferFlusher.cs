@@ -46,7 +46,8 @@ internal sealed partial class BufferFlusher
             var start = job.NextRow;
             var hour = PartitionPath.HourOf(order.SortedTimes[start]);
             var end = EndOfHour(order.SortedTimes, start, hour);
-            var path = PartitionPath.For(buffer.Database, buffer.Measurement, hour, FileNameClock.Next(), _nodeId);
+            var retry = job.PendingPath is not null;
+            var path = job.PendingPath ??= PartitionPath.For(buffer.Database, buffer.Measurement, hour, FileNameClock.Next(), _nodeId);
             // With the WAL on, the intent is logged (and synced) before the rename: if the file exists after
             // a crash, replay knows exactly which rows it holds; if not, they are replayed (FORMAT.md).
             Action? intent = null;
@@ -60,15 +61,18 @@ internal sealed partial class BufferFlusher
             // the put: create, fsync, rename, directory fsync, and the checkpoint intent.
             var putStart = Stopwatch.GetTimestamp();
             long encodeTicks = 0;
-            _storage.Put(path, stream =>
-                {
-                    var encodeStart = Stopwatch.GetTimestamp();
-                    ParquetFileWriter.Write(stream, buffer, order, start, end, _parquet);
-                    encodeTicks = Stopwatch.GetTimestamp() - encodeStart;
-                }, intent);
+            // A retry whose earlier attempt committed after all (its answer lost) is done: its intent is logged too.
+            if (!(retry && _storage.Exists(path)))
+                _storage.Put(path, stream =>
+                    {
+                        var encodeStart = Stopwatch.GetTimestamp();
+                        ParquetFileWriter.Write(stream, buffer, order, start, end, _parquet);
+                        encodeTicks = Stopwatch.GetTimestamp() - encodeStart;
+                    }, intent);
             _counters.Stages.AddTicks(Stage.Encode, encodeTicks);
             _counters.Stages.AddTicks(Stage.Store, Stopwatch.GetTimestamp() - putStart - encodeTicks);
             job.NextRow = end;
+            job.PendingPath = null;
             Interlocked.Add(ref _counters.RecordsWritten, end - start);
             Interlocked.Increment(ref _counters.FilesWritten);
             LogWrote(_logger, path, end - start);

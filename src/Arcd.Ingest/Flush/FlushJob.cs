@@ -19,6 +19,12 @@ internal sealed class FlushJob : IDisposable
     public int NextRow { get; set; }
     public int Attempts { get; set; }
 
+    /// <summary>
+    /// The path a failed attempt tried for the rows from <see cref="NextRow"/>: the retry uses it again and
+    /// first asks whether it exists, because an object store may have committed a PUT whose answer was lost.
+    /// </summary>
+    public string? PendingPath { get; set; }
+
     public void Dispose()
     {
         Order?.Dispose();

@@ -96,6 +96,72 @@ public sealed class S3IntegrationTests(CephRgw rgw)
         Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), IdsInBucket(s3, Path.Combine(temp.Path, "download")));
     }
 
+    [SkippableFact]
+    public async Task A_20_second_outage_under_load_loses_and_duplicates_nothing()
+    {
+        using var temp = new TempDirectory();
+        var s3 = rgw.NewBucket(prefix: "outage");
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path,
+            [.. Settings(s3), "--Ingest:MemoryBudgetBytes=4194304", "--Ingest:MaxBufferAge=00:00:00.100", "--Storage:S3:RequestTimeout=00:00:05"]);
+        var acknowledged = new HashSet<long>();
+        var random = new Random(1);
+        var nextId = 0L;
+        var refusals = 0;
+        string? retryAfter = null;
+        async Task WriteAsync()
+        {
+            var ids = Enumerable.Range(0, 500).Select(_ => nextId++).ToArray();
+            var body = MsgPack.Columnar("fill",
+                ("time", ids.Select(id => (object?)(1_700_000_000_000_000L + id * 1000)).ToList()),
+                ("id", ids.Select(id => (object?)id).ToList()),
+                ("noise", ids.Select(_ => (object?)random.NextDouble()).ToList()));
+            using var response = await daemon.PostMsgPackAsync(body, "fault");
+            if (response.StatusCode == HttpStatusCode.NoContent)
+            {
+                acknowledged.UnionWith(ids);
+                return;
+            }
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            retryAfter = response.Headers.RetryAfter?.ToString();
+            refusals++;
+            await Task.Delay(50);
+        }
+
+        for (var i = 0; i < 10; i++) await WriteAsync();
+        rgw.StopGateway();
+        var outage = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            while (outage.Elapsed < TimeSpan.FromSeconds(20)) await WriteAsync();
+            Assert.True(refusals > 0, $"the memory budget never ran out ({acknowledged.Count} rows acknowledged)");
+            Assert.Equal("1", retryAfter);
+            using (var ready = await daemon.Client.GetAsync("/ready"))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+                Assert.Contains("storage failing", await ready.Content.ReadAsStringAsync());
+            }
+            Assert.Contains("arcd_storage_failing 1", await daemon.Client.GetStringAsync("/metrics"));
+        }
+        finally
+        {
+            rgw.StartGateway();
+        }
+
+        await daemon.WaitReadyAsync(TimeSpan.FromSeconds(120)); // no restart: the retries catch up
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline && !(await daemon.Client.GetStringAsync("/metrics")).Contains("arcd_buffers_live 0\n")) await Task.Delay(100);
+        var before = refusals;
+        await WriteAsync();
+        Assert.Equal(before, refusals);
+        Assert.Equal(0, await daemon.StopAsync());
+
+        var ids = IdsInBucket(s3, Path.Combine(temp.Path, "download"));
+        var present = ids.ToHashSet();
+        var lost = acknowledged.Count(id => !present.Contains(id));
+        var duplicated = ids.Count - ids.Distinct().Count();
+        Assert.True(lost == 0 && duplicated == 0, $"{acknowledged.Count} acknowledged, {refusals} refused: {lost} lost, {duplicated} duplicated");
+    }
+
     [Fact]
     public async Task A_wrong_secret_or_missing_bucket_stops_the_start_with_the_reason()
     {

@@ -81,6 +81,15 @@ public sealed class CephRgw : IAsyncLifetime
         }
     }
 
+    /// <summary>An outage: the gateway is killed (the cluster and its data stay) until <see cref="StartGateway"/>.</summary>
+    public void StopGateway()
+    {
+        Skip.If(!_started, "an outage needs the server this run started (S3_ENDPOINT points elsewhere)");
+        Script("gateway-stop");
+    }
+
+    public void StartGateway() => Script("gateway-start");
+
     /// <summary>Settings for a new, empty bucket (created here) under <paramref name="prefix"/>.</summary>
     public S3StorageOptions NewBucket(string prefix = "")
     {
