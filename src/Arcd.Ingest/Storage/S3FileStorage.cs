@@ -39,6 +39,9 @@ public sealed class S3FileStorage : IFileStorage, IDisposable
     public string Location => $"s3://{_options.Bucket}/{_keyPrefix}" + (_options.Endpoint.Length > 0 ? $" at {_options.Endpoint}" : "");
     public ReadEpochs Readers { get; } = new();
 
+    /// <summary>Raised after this process created or deleted an object (its path), so cached listings can be dropped.</summary>
+    public event Action<string>? Changed;
+
     /// <summary>Keys per listing request (S3's maximum, 1000, by default; tests page with less).</summary>
     internal int ListPageSize { get; set; } = 1000;
 
@@ -73,6 +76,7 @@ public sealed class S3FileStorage : IFileStorage, IDisposable
                     BucketName = _options.Bucket, Key = key, FilePath = spool, IfNoneMatch = "*",
                 }));
             CrashPoints.Hit("s3-after-put");
+            Changed?.Invoke(path);
         }
         catch (IOException ex) when (ex.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed })
         {
@@ -207,6 +211,7 @@ public sealed class S3FileStorage : IFileStorage, IDisposable
         var existed = Exists(path);
         var key = KeyOf(path);
         Call("delete", key, () => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }));
+        Changed?.Invoke(path);
         return existed;
     }
 

@@ -77,6 +77,7 @@ public static class QueryExecution
             json.WriteNumber("execution_ms", Math.Round(elapsed - planningMs, 3));
             json.WriteNumber("hour_partitions", plan.HourPartitions);
             if (plan.FilesScanned is { } files) json.WriteNumber("files_scanned", files);
+            if (plan.ObjectGets is { } gets) json.WriteNumber("object_gets", gets);
             json.WriteStartArray("tables");
             foreach (var table in plan.Tables) json.WriteStringValue(table);
             json.WriteEndArray();
@@ -233,7 +234,7 @@ public static class QueryExecution
         if (options.Profile)
         {
             writer.Write("profile");
-            writer.WriteMapHeader(plan.FilesScanned is null ? 4 : 5);
+            writer.WriteMapHeader(4 + (plan.FilesScanned is null ? 0 : 1) + (plan.ObjectGets is null ? 0 : 1));
             writer.Write("planning_ms");
             writer.Write(Math.Round(planningMs, 3));
             writer.Write("execution_ms");
@@ -244,6 +245,11 @@ public static class QueryExecution
             {
                 writer.Write("files_scanned");
                 writer.Write(files);
+            }
+            if (plan.ObjectGets is { } gets)
+            {
+                writer.Write("object_gets");
+                writer.Write(gets);
             }
             writer.Write("tables");
             writer.WriteArrayHeader(plan.Tables.Count);

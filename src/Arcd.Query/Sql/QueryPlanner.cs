@@ -6,7 +6,11 @@ using Arcd.Ingest.Columnar;
 namespace Arcd.Query.Sql;
 
 /// <summary>What runs: the rewritten statement, or the fact that a table it reads has no files.</summary>
-public sealed record QueryPlan(string Sql, bool HasNoFiles, int HourPartitions, int? FilesScanned, IReadOnlyList<string> Tables);
+public sealed record QueryPlan(string Sql, bool HasNoFiles, int HourPartitions, int? FilesScanned, IReadOnlyList<string> Tables)
+{
+    /// <summary>Objects downloaded from the bucket for this query (S3 storage only).</summary>
+    public int? ObjectGets { get; init; }
+}
 
 /// <summary>A statement arcd will not run: the message is the 400's <c>error</c>.</summary>
 public sealed class QueryRejectedException(string message) : Exception(message);
@@ -56,6 +60,23 @@ public static class QueryPlanner
         }
         names.Reverse();
         return new QueryPlan(rewritten.ToString(), hasNoFiles, partitions, files, names);
+    }
+
+    /// <summary>
+    /// The measurements <paramref name="sql"/> reads and the hours it may read of each, resolved as
+    /// <see cref="Plan"/> resolves them; a statement <see cref="Plan"/> would refuse is refused here too.
+    /// </summary>
+    public static List<MeasurementHours> Needs(string sql, string? headerDatabase, DataRoot root, DateTimeOffset now, string homeDatabase = DefaultDatabase)
+    {
+        if (headerDatabase is not null && !NameRules.IsValidDatabase(headerDatabase))
+            throw new QueryRejectedException($"Invalid x-arc-database header '{headerDatabase}': the database name {NameRules.DatabaseRule}");
+        var text = new SqlText(sql);
+        if (SqlGuard.Check(text) is { } problem) throw new QueryRejectedException(problem);
+        var tokens = SqlLexer.Tokenize(text.Masked);
+        var (tables, _) = TableReferences.Find(tokens);
+        var (fromHour, toHour) = tables.Count == 1 ? TimeBounds.Find(text, tokens, now) : (long.MinValue, long.MaxValue);
+        return tables.Select(t => Resolve(t, headerDatabase, root, homeDatabase)).Distinct()
+            .Select(m => new MeasurementHours(m.Database, m.Measurement, fromHour, toHour)).ToList();
     }
 
     private static (string Database, string Measurement) Resolve(TableReference table, string? headerDatabase, DataRoot root, string homeDatabase)

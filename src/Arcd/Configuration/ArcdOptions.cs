@@ -135,6 +135,15 @@ public sealed class QueryOptions
 
     /// <summary>DuckDB's worker threads; 0 means one per core.</summary>
     public int Threads { get; set; }
+
+    /// <summary>On S3 storage: the local read cache queries read the bucket's objects from; empty means {Storage:Root}/.arcd/query-cache.</summary>
+    public string CacheDir { get; set; } = "";
+
+    /// <summary>On S3 storage: bytes the read cache keeps (least recently used files go first; files in use stay).</summary>
+    public long CacheBytes { get; set; } = 4L << 30;
+
+    /// <summary>On S3 storage: how long a bucket listing is reused; this node's own writes refresh it at once.</summary>
+    public TimeSpan ListingCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public sealed class LogOptions

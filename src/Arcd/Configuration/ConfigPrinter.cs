@@ -82,6 +82,9 @@ public static class ConfigPrinter
         json.WriteNumber("MaxResultBytes", o.Query.MaxResultBytes);
         json.WriteNumber("MemoryLimitBytes", o.Query.MemoryLimitBytes);
         json.WriteNumber("Threads", o.Query.Threads);
+        json.WriteString("CacheDir", o.Query.CacheDir);
+        json.WriteNumber("CacheBytes", o.Query.CacheBytes);
+        json.WriteString("ListingCacheTtl", o.Query.ListingCacheTtl.ToString("c"));
         json.WriteEndObject();
         var c = o.Compaction;
         json.WriteStartObject("Compaction");

@@ -10,6 +10,7 @@ using Arcd.Ingest.Storage;
 using Arcd.Ingest.Wire;
 using Arcd.Logging;
 using Arcd.Query.Engine;
+using Arcd.Query.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Arcd.Hosting;
@@ -51,6 +52,23 @@ public static class Daemon
         var storage = OpenStorage(options, root, logger);
         if (storage is null) return 1;
         using var storageLifetime = storage as IDisposable;
+        // On S3, queries read a local mirror of the objects they need (DuckDB has no S3 access here).
+        BucketMirror? mirror = null;
+        if (storage is S3FileStorage bucket)
+        {
+            var cacheDirectory = options.Query.CacheDir.Length > 0 ? Path.GetFullPath(options.Query.CacheDir) : Path.Combine(root, ".arcd", "query-cache");
+            try
+            {
+                mirror = new BucketMirror(bucket, cacheDirectory, options.Query.CacheBytes, options.Query.ListingCacheTtl);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Log.StartFailed(logger, $"Query:CacheDir {cacheDirectory}: {ex.Message}");
+                return 1;
+            }
+            bucket.Changed += mirror.Changed;
+        }
+        var querySettings = QuerySettingsFrom(options, mirror?.Root ?? root);
 
         ColumnCatalog catalog;
         try
@@ -117,7 +135,7 @@ public static class Daemon
         var publicPaths = options.Auth.PublicPaths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         var gate = new AuthGate(verifier, publicPaths);
 
-        var maintenance = Maintenance.Create(options, storage, root, engine, catalog, QuerySettingsFrom(options), loggerFactory);
+        var maintenance = Maintenance.Create(options, storage, root, engine, catalog, querySettings, loggerFactory);
         if (maintenance is null) return 1;
         using var maintenanceLifetime = maintenance;
         var scheduler = maintenance.Scheduler;
@@ -128,11 +146,10 @@ public static class Daemon
         var router = new RequestRouter(gate,
             new HealthEndpoints(state, engine),
             new MetricsEndpoint(engine, state, writeStats, maintenance.Compactor?.Stats, maintenance.Retention?.Stats, maintenance.Deleter.Stats,
-                () => scheduler.States().FirstOrDefault(s => s.Name == SchedulerEndpoints.RetentionJob)?.NextRunUtc, maintenance.ContinuousQueries, queryStats),
+                () => scheduler.States().FirstOrDefault(s => s.Name == SchedulerEndpoints.RetentionJob)?.NextRunUtc, maintenance.ContinuousQueries, queryStats, mirror),
             new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default, writeStats)),
             new AuthEndpoints(gate),
-            new QueryEndpoints(QuerySettingsFrom(options), loggerFactory.CreateLogger("Arcd.Query"), queryStats, storage.Readers,
-                storage is S3FileStorage ? $"SQL over Storage:Backend=s3 is not available yet; read {storage.Location} with DuckDB, Spark or Arc" : null),
+            new QueryEndpoints(querySettings, loggerFactory.CreateLogger("Arcd.Query"), queryStats, storage.Readers, mirror),
             new CompactionEndpoints(maintenance.Compactor, scheduler),
             new RetentionEndpoints(maintenance.Retention, scheduler, TimeProvider.System, options.Server.ClientShapes),
             new DeleteEndpoints(maintenance.Deleter, options.Delete, scheduler),
@@ -249,10 +266,10 @@ public static class Daemon
         }
     }
 
-    private static QuerySettings QuerySettingsFrom(ArcdOptions options)
+    private static QuerySettings QuerySettingsFrom(ArcdOptions options, string dataRoot)
     {
         var q = options.Query;
-        return new QuerySettings(options.Storage.Root, q.Timeout, q.MaxConcurrent, q.MaxQueued, q.MaxRows, q.MaxResultBytes,
+        return new QuerySettings(dataRoot, q.Timeout, q.MaxConcurrent, q.MaxQueued, q.MaxRows, q.MaxResultBytes,
             q.MemoryLimitBytes, q.Threads > 0 ? q.Threads : Environment.ProcessorCount);
     }
 

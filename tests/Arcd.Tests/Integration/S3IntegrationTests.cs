@@ -28,6 +28,30 @@ public sealed class S3IntegrationTests(CephRgw rgw)
             ("host", Enumerable.Range(from, count).Select(i => (object?)$"server{i % 7}").ToList()),
             ("id", Enumerable.Range(from, count).Select(i => (object?)(long)i).ToList()));
 
+    /// <summary>Runs a count with the profile on: (the count, objects downloaded for it).</summary>
+    private static async Task<(long Count, long Gets)> CountAsync(DaemonProcess daemon, string sql)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/query")
+        {
+            Content = new StringContent("{\"sql\":\"" + JsonEncodedText.Encode(sql) + "\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-arc-profile", "true");
+        using var response = await daemon.Client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        using var json = JsonDocument.Parse(body);
+        var data = json.RootElement.GetProperty("data");
+        var count = data.GetArrayLength() == 0 ? 0 : data[0][0].GetInt64();
+        var gets = json.RootElement.GetProperty("profile").TryGetProperty("object_gets", out var g) ? g.GetInt64() : -1;
+        return (count, gets);
+    }
+
+    private static async Task WaitFlushedAsync(DaemonProcess daemon)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !(await daemon.Client.GetStringAsync("/metrics")).Contains("arcd_buffers_live 0\n")) await Task.Delay(50);
+    }
+
     /// <summary>Downloads every Parquet object under the prefix and reads their ids with DuckDB.</summary>
     private static List<long> IdsInBucket(S3StorageOptions s3, string into)
     {
@@ -53,16 +77,21 @@ public sealed class S3IntegrationTests(CephRgw rgw)
         using var temp = new TempDirectory();
         var s3 = rgw.NewBucket(prefix: "arc");
         var hour = new DateTimeOffset(2026, 11, 30, 14, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000;
-        await using (var daemon = await DaemonProcess.StartAsync(temp.Path, Settings(s3), aot: true))
+        await using (var daemon = await DaemonProcess.StartAsync(temp.Path, [.. Settings(s3), "--Ingest:MaxBufferAge=00:00:00.100"], aot: true))
         {
             using (var response = await daemon.PostMsgPackAsync(Rows(0, 500, hour), database: "prod"))
                 Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-            // SQL over the bucket is not there yet: a clear 501, not an empty answer.
-            using (var query = await daemon.Client.PostAsync("/api/v1/query", new StringContent("""{"sql":"SELECT count(*) FROM prod.cpu"}""")))
-            {
-                Assert.Equal(HttpStatusCode.NotImplemented, query.StatusCode);
-                Assert.Contains("Storage:Backend=s3", JsonDocument.Parse(await query.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
-            }
+            await WaitFlushedAsync(daemon);
+            // SQL reads the bucket through the local read cache: one GET the first time, none the second.
+            var (count, gets) = await CountAsync(daemon, "SELECT count(*) FROM prod.cpu WHERE time >= '2026-11-30T14:00:00Z' AND time < '2026-11-30T15:00:00Z'");
+            Assert.Equal((500L, 1L), (count, gets));
+            Assert.Equal((500L, 0L), await CountAsync(daemon, "SELECT count(*) FROM prod.cpu"));
+            Assert.Equal((0L, 0L), await CountAsync(daemon, "SELECT count(*) FROM prod.cpu WHERE time >= '2026-11-29T00:00:00Z' AND time < '2026-11-29T01:00:00Z'"));
+            using (var show = await daemon.Client.PostAsync("/api/v1/query", new StringContent("""{"sql":"SHOW TABLES FROM prod"}""", System.Text.Encoding.UTF8, "application/json")))
+                Assert.Contains("\"cpu\"", await show.Content.ReadAsStringAsync());
+            var metrics = await daemon.Client.GetStringAsync("/metrics");
+            Assert.Contains("arcd_query_object_gets_total 1\n", metrics);
+            Assert.Contains("arcd_query_cache_hits_total 1\n", metrics);
             Assert.Equal(0, await daemon.StopAsync());
             Assert.Contains($"s3://{s3.Bucket}/arc/", daemon.Output);
         }
@@ -160,6 +189,53 @@ public sealed class S3IntegrationTests(CephRgw rgw)
         var lost = acknowledged.Count(id => !present.Contains(id));
         var duplicated = ids.Count - ids.Distinct().Count();
         Assert.True(lost == 0 && duplicated == 0, $"{acknowledged.Count} acknowledged, {refusals} refused: {lost} lost, {duplicated} duplicated");
+    }
+
+    [Fact]
+    public async Task Two_nodes_on_one_bucket_never_collide_and_each_reads_both_and_a_compacted_away_object_is_never_requested()
+    {
+        using var temp = new TempDirectory();
+        var s3 = rgw.NewBucket(prefix: "shared");
+        string[] fast = ["--Ingest:MaxBufferAge=00:00:00.050", "--Query:ListingCacheTtl=00:00:00"];
+        Directory.CreateDirectory(Path.Combine(temp.Path, "a"));
+        Directory.CreateDirectory(Path.Combine(temp.Path, "b"));
+        await using var a = await DaemonProcess.StartAsync(Path.Combine(temp.Path, "a"), [.. Settings(s3, "node-a"), .. fast]);
+        await using var b = await DaemonProcess.StartAsync(Path.Combine(temp.Path, "b"), [.. Settings(s3, "node-b"), .. fast]);
+        var hour = new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000;
+        // Both nodes write the same measurement and hour at once, many small flushes each.
+        var writers = new[] { a, b }.Select((node, n) => Task.Run(async () =>
+        {
+            for (var batch = 0; batch < 20; batch++)
+            {
+                using var response = await node.PostMsgPackAsync(Rows(n * 10_000 + batch * 100, 100, hour), database: "prod");
+                Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+                await Task.Delay(60);
+            }
+        })).ToArray();
+        await Task.WhenAll(writers);
+        await WaitFlushedAsync(a);
+        await WaitFlushedAsync(b);
+
+        var keys = CephRgw.Keys(s3).Where(k => k.EndsWith(".parquet", StringComparison.Ordinal)).ToList();
+        Assert.Contains(keys, k => k.EndsWith("-node-a.parquet", StringComparison.Ordinal));
+        Assert.Contains(keys, k => k.EndsWith("-node-b.parquet", StringComparison.Ordinal));
+        Assert.Equal((4000L, 4000L), ((await CountAsync(a, "SELECT count(*) FROM prod.cpu")).Count, (await CountAsync(b, "SELECT count(*) FROM prod.cpu")).Count));
+        Assert.Equal(4000, IdsInBucket(s3, Path.Combine(temp.Path, "download")).Distinct().Count());
+
+        // Another process compacts the hour: one object with every row is PUT, the inputs deleted.
+        // Node a has all the inputs cached; its next query must read the new object, never a deleted one.
+        var merged = Path.Combine(temp.Path, "merged.parquet");
+        var inputs = Directory.GetFiles(Path.Combine(temp.Path, "download")).Select(f => $"'{f}'");
+        DuckDb.Query($"COPY (SELECT * FROM read_parquet([{string.Join(", ", inputs)}]) ORDER BY time) TO '{merged}' (FORMAT parquet)");
+        using (var client = CephRgw.Client(s3))
+        {
+            var output = "shared/prod/cpu/2026/11/30/10/cpu_20261130_110000_000000000_b1_compacted.parquet";
+            await client.PutObjectAsync(new PutObjectRequest { BucketName = s3.Bucket, Key = output, FilePath = merged });
+            foreach (var key in keys) await client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = s3.Bucket, Key = key });
+        }
+        var (count, gets) = await CountAsync(a, "SELECT count(*) FROM prod.cpu");
+        Assert.Equal((4000L, 1L), (count, gets));
+        Assert.Equal(4000L, (await CountAsync(b, "SELECT count(DISTINCT id) FROM prod.cpu")).Count);
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace Arcd.Http.Endpoints;
 /// <summary><c>GET /metrics</c>: Prometheus text format 0.0.4.</summary>
 public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, WriteStats writes, Arcd.Maintenance.Compaction.CompactionStats? compaction = null,
     Arcd.Maintenance.Retention.RetentionStats? retention = null, Arcd.Maintenance.Deletion.DeleteStats? deletes = null, Func<DateTime?>? retentionNextRun = null,
-    Arcd.Maintenance.ContinuousQueries.CqService? continuousQueries = null, Arcd.Query.Engine.QueryStats? queries = null)
+    Arcd.Maintenance.ContinuousQueries.CqService? continuousQueries = null, Arcd.Query.Engine.QueryStats? queries = null,
+    Arcd.Query.Storage.BucketMirror? mirror = null)
 {
     public Task HandleAsync(HttpContext context)
     {
@@ -39,6 +40,13 @@ public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, Writ
             Sample(text, "arcd_queries_total", "outcome", "failed", queries.FailedTotal);
             Sample(text, "arcd_queries_total", "outcome", "timed_out", queries.TimedOutTotal);
             Sample(text, "arcd_queries_total", "outcome", "cancelled", queries.CancelledTotal);
+        }
+        if (mirror is not null)
+        {
+            Metric(text, "arcd_query_object_gets_total", "counter", "Objects downloaded from the bucket for queries (each is one GET).", mirror.Gets);
+            Metric(text, "arcd_query_cache_hits_total", "counter", "Objects a query needed that the local read cache already held.", mirror.Hits);
+            Metric(text, "arcd_query_object_lists_total", "counter", "Bucket listings made for queries (the tree and per-measurement object lists).", mirror.ListRequests);
+            Metric(text, "arcd_query_cache_bytes", "gauge", "Bytes in the local read cache (Query:CacheDir, bounded by Query:CacheBytes).", mirror.CachedBytes);
         }
         Family(text, "arcd_stage_seconds_total", "counter", "Time spent per data-path stage (decompress, decode, queue_wait, wal_write, wal_sync, append, sort, encode, store).");
         foreach (var stage in StageTimes.All) Sample(text, "arcd_stage_seconds_total", "stage", StageTimes.Name(stage), counters.Stages.Read(stage).Seconds);

@@ -20,13 +20,26 @@ namespace Arcd.Http.Endpoints;
 /// planner's row estimate, and the database and measurement listings. DuckDB is started by the
 /// first query (<see cref="QueryEngine"/>); the listings read the data root directly.
 /// </summary>
-public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, QueryStats stats, ReadEpochs? readers = null, string? unavailable = null)
+public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, QueryStats stats, ReadEpochs? readers = null, BucketMirror? mirror = null)
 {
-    /// <summary>501 with the reason when this daemon's storage cannot be queried (set at start).</summary>
+    /// <summary>
+    /// On S3 storage, brings the bucket's database/measurement tree up to date before a listing or SHOW;
+    /// 503 with the reason when the bucket cannot be listed.
+    /// </summary>
     private bool Unavailable(HttpContext context, out Task answer)
     {
-        answer = unavailable is null ? Task.CompletedTask : JsonResponse.ErrorAsync(context, StatusCodes.Status501NotImplemented, unavailable);
-        return unavailable is not null;
+        answer = Task.CompletedTask;
+        if (mirror is null) return false;
+        try
+        {
+            mirror.RefreshTree();
+            return false;
+        }
+        catch (IOException ex)
+        {
+            answer = JsonResponse.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, $"object storage cannot be listed: {ex.Message}");
+            return true;
+        }
     }
 
     private enum ErrorShape
@@ -163,11 +176,18 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
         QueryPlan plan;
         try
         {
-            plan = QueryPlanner.Plan(sql, null, _root, DateTimeOffset.UtcNow, countFiles: false);
+            var now = DateTimeOffset.UtcNow;
+            if (mirror is not null) context.Response.RegisterForDispose(mirror.Fetch(QueryPlanner.Needs(sql, null, _root, now), out _));
+            plan = QueryPlanner.Plan(sql, null, _root, now, countFiles: false);
         }
         catch (QueryRejectedException ex)
         {
             await EnvelopeErrorAsync(context, StatusCodes.Status400BadRequest, "Invalid query: " + ex.Message, start);
+            return;
+        }
+        catch (IOException ex) when (mirror is not null)
+        {
+            await EnvelopeErrorAsync(context, StatusCodes.Status503ServiceUnavailable, $"object storage cannot be read: {ex.Message}", start);
             return;
         }
         await RunJsonAsync(context, plan, start);
@@ -386,11 +406,24 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
         try
         {
             var header = NullIfEmpty(context.Request.Headers[DatabaseHeader].ToString());
-            return QueryPlanner.Plan(sql, header, _root, DateTimeOffset.UtcNow, countFiles: IsTrue(context.Request.Headers["x-arc-profile"]));
+            var now = DateTimeOffset.UtcNow;
+            int? gets = null;
+            if (mirror is not null)
+            {
+                // The objects this query may read, local before planning and pinned until the response ends.
+                context.Response.RegisterForDispose(mirror.Fetch(QueryPlanner.Needs(sql, header, _root, now), out var downloaded));
+                gets = downloaded;
+            }
+            return QueryPlanner.Plan(sql, header, _root, now, countFiles: IsTrue(context.Request.Headers["x-arc-profile"])) with { ObjectGets = gets };
         }
         catch (QueryRejectedException ex)
         {
             await ErrorAsync(context, shape, StatusCodes.Status400BadRequest, ex.Message, start);
+            return null;
+        }
+        catch (IOException ex) when (mirror is not null)
+        {
+            await ErrorAsync(context, shape, StatusCodes.Status503ServiceUnavailable, $"object storage cannot be read: {ex.Message}", start);
             return null;
         }
     }
