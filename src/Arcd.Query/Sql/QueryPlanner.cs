@@ -28,14 +28,7 @@ public static class QueryPlanner
     /// <param name="homeDatabase">Where a bare measurement name resolves without the header (continuous queries pass their own database).</param>
     public static QueryPlan Plan(string sql, string? headerDatabase, DataRoot root, DateTimeOffset now, bool countFiles, string homeDatabase = DefaultDatabase)
     {
-        if (headerDatabase is not null && !NameRules.IsValidDatabase(headerDatabase))
-            throw new QueryRejectedException($"Invalid x-arc-database header '{headerDatabase}': the database name {NameRules.DatabaseRule}");
-        var text = new SqlText(sql);
-        if (SqlGuard.Check(text) is { } problem) throw new QueryRejectedException(problem);
-
-        var tokens = SqlLexer.Tokenize(text.Masked);
-        var (tables, _) = TableReferences.Find(tokens);
-        var (fromHour, toHour) = tables.Count == 1 ? TimeBounds.Find(text, tokens, now) : (long.MinValue, long.MaxValue);
+        var (text, tables, fromHour, toHour) = Parse(sql, headerDatabase, now);
         var pruned = fromHour != long.MinValue || toHour != long.MaxValue;
 
         var rewritten = new StringBuilder(SqlGuard.WithoutTrailingSemicolons(text.Original, text.Masked));
@@ -68,6 +61,14 @@ public static class QueryPlanner
     /// </summary>
     public static List<MeasurementHours> Needs(string sql, string? headerDatabase, DataRoot root, DateTimeOffset now, string homeDatabase = DefaultDatabase)
     {
+        var (_, tables, fromHour, toHour) = Parse(sql, headerDatabase, now);
+        return tables.Select(t => Resolve(t, headerDatabase, root, homeDatabase)).Distinct()
+            .Select(m => new MeasurementHours(m.Database, m.Measurement, fromHour, toHour)).ToList();
+    }
+
+    /// <summary>The checked statement, the tables it reads and, for one table, the hours its WHERE clause allows.</summary>
+    private static (SqlText Text, List<TableReference> Tables, long FromHour, long ToHour) Parse(string sql, string? headerDatabase, DateTimeOffset now)
+    {
         if (headerDatabase is not null && !NameRules.IsValidDatabase(headerDatabase))
             throw new QueryRejectedException($"Invalid x-arc-database header '{headerDatabase}': the database name {NameRules.DatabaseRule}");
         var text = new SqlText(sql);
@@ -75,8 +76,7 @@ public static class QueryPlanner
         var tokens = SqlLexer.Tokenize(text.Masked);
         var (tables, _) = TableReferences.Find(tokens);
         var (fromHour, toHour) = tables.Count == 1 ? TimeBounds.Find(text, tokens, now) : (long.MinValue, long.MaxValue);
-        return tables.Select(t => Resolve(t, headerDatabase, root, homeDatabase)).Distinct()
-            .Select(m => new MeasurementHours(m.Database, m.Measurement, fromHour, toHour)).ToList();
+        return (text, tables, fromHour, toHour);
     }
 
     private static (string Database, string Measurement) Resolve(TableReference table, string? headerDatabase, DataRoot root, string homeDatabase)
