@@ -92,5 +92,8 @@ public sealed record S3StorageOptions
     /// <summary>Per-request timeout; a request past it fails like any other S3 error (and is retried by its caller).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How often /ready's view of the bucket is refreshed by a real list and read.</summary>
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     public bool EffectiveForcePathStyle => ForcePathStyle ?? Endpoint.Length > 0;
 }

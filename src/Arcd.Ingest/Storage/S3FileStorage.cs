@@ -58,6 +58,26 @@ public sealed class S3FileStorage : IFileStorage, IDisposable
         }
     }
 
+    /// <summary>
+    /// A real list and a real read: lists one key under the prefix and reads its first byte. Throws
+    /// <see cref="IOException"/> with the reason (what /ready reports).
+    /// </summary>
+    public void Probe()
+    {
+        var page = Call("list", _keyPrefix, () => _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _keyPrefix, MaxKeys = 1 }));
+        if (page.S3Objects is not { Count: > 0 } objects || objects[0].Size is null or 0) return;
+        var key = objects[0].Key;
+        try
+        {
+            using var response = Call("get", key, () => _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = key, ByteRange = new ByteRange(0, 0) }));
+            response.ResponseStream.ReadByte();
+        }
+        catch (S3KeyNotFoundException)
+        {
+            // Deleted between the list and the read (compaction, retention): the read path answered.
+        }
+    }
+
     public void Put(string path, Action<Stream> writeContent, Action? beforeCommit = null)
     {
         var key = KeyOf(path);

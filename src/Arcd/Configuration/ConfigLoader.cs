@@ -83,6 +83,7 @@ public static class ConfigLoader
         if (s3.PartSizeBytes is < 5L << 20 or > 5L << 30) Fail("Storage:S3:PartSizeBytes", "must be between 5 MiB (5242880) and 5 GiB");
         if (s3.MultipartThresholdBytes < s3.PartSizeBytes) Fail("Storage:S3:MultipartThresholdBytes", "must be at least Storage:S3:PartSizeBytes");
         if (s3.RequestTimeout <= TimeSpan.Zero) Fail("Storage:S3:RequestTimeout", "must be positive");
+        if (s3.HealthCheckInterval < TimeSpan.FromMilliseconds(100)) Fail("Storage:S3:HealthCheckInterval", "must be at least 00:00:00.100");
         if (o.Query.CacheBytes < 1L << 20) Fail("Query:CacheBytes", "must be at least 1 MiB (1048576)");
         if (o.Query.ListingCacheTtl < TimeSpan.Zero) Fail("Query:ListingCacheTtl", "must not be negative");
         // What reads files (DuckDB over the data root) does not run on a bucket yet: refuse rather than act on nothing.

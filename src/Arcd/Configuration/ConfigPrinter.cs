@@ -48,6 +48,7 @@ public static class ConfigPrinter
         json.WriteNumber("MultipartThresholdBytes", s3.MultipartThresholdBytes);
         json.WriteNumber("PartSizeBytes", s3.PartSizeBytes);
         json.WriteString("RequestTimeout", s3.RequestTimeout.ToString("c"));
+        json.WriteString("HealthCheckInterval", s3.HealthCheckInterval.ToString("c"));
         json.WriteEndObject();
         json.WriteEndObject();
         json.WriteStartObject("Wal");

@@ -68,6 +68,7 @@ public static class Daemon
             }
             bucket.Changed += mirror.Changed;
         }
+        using var probe = storage is S3FileStorage probed ? new StorageProbe(probed, options.Storage.S3.HealthCheckInterval) : null;
         var querySettings = QuerySettingsFrom(options, mirror?.Root ?? root);
 
         ColumnCatalog catalog;
@@ -144,12 +145,12 @@ public static class Daemon
         var writeStats = new WriteStats();
         var queryStats = new QueryStats();
         var router = new RequestRouter(gate,
-            new HealthEndpoints(state, engine),
+            new HealthEndpoints(state, engine, probe is null ? null : () => probe.Failure),
             new MetricsEndpoint(engine, state, writeStats, maintenance.Compactor?.Stats, maintenance.Retention?.Stats, maintenance.Deleter.Stats,
                 () => scheduler.States().FirstOrDefault(s => s.Name == SchedulerEndpoints.RetentionJob)?.NextRunUtc, maintenance.ContinuousQueries, queryStats, mirror),
             new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default, writeStats)),
             new AuthEndpoints(gate),
-            new QueryEndpoints(querySettings, loggerFactory.CreateLogger("Arcd.Query"), queryStats, storage.Readers, mirror),
+            new QueryEndpoints(querySettings, loggerFactory.CreateLogger("Arcd.Query"), queryStats, storage.Readers, mirror, probe is null ? null : probe.Report),
             new CompactionEndpoints(maintenance.Compactor, scheduler),
             new RetentionEndpoints(maintenance.Retention, scheduler, TimeProvider.System, options.Server.ClientShapes),
             new DeleteEndpoints(maintenance.Deleter, options.Delete, scheduler),

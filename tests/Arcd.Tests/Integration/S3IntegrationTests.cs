@@ -238,6 +238,43 @@ public sealed class S3IntegrationTests(CephRgw rgw)
         Assert.Equal(4000L, (await CountAsync(b, "SELECT count(DISTINCT id) FROM prod.cpu")).Count);
     }
 
+    [SkippableFact]
+    public async Task Ready_follows_real_reads_of_the_bucket_even_with_no_writes()
+    {
+        using var temp = new TempDirectory();
+        var s3 = rgw.NewBucket();
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path,
+            [.. Settings(s3), "--Ingest:MaxBufferAge=00:00:00.100", "--Storage:S3:HealthCheckInterval=00:00:00.300", "--Storage:S3:RequestTimeout=00:00:02"]);
+        using (var response = await daemon.PostMsgPackAsync(Rows(0, 10, 1_700_000_000_000_000L)))
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        await WaitFlushedAsync(daemon);
+
+        rgw.StopGateway();
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            string body = "";
+            while (DateTime.UtcNow < deadline)
+            {
+                using var ready = await daemon.Client.GetAsync("/ready");
+                body = await ready.Content.ReadAsStringAsync();
+                if (ready.StatusCode == HttpStatusCode.ServiceUnavailable) break;
+                await Task.Delay(100);
+            }
+            Assert.Contains("storage unreachable: S3", body);
+            using var query = await daemon.Client.PostAsync("/api/v1/query",
+                new StringContent("""{"sql":"SELECT count(*) FROM cpu"}""", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, query.StatusCode);
+            Assert.Contains("object storage cannot be", await query.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            rgw.StartGateway();
+        }
+        await daemon.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal((10L, 1L), await CountAsync(daemon, "SELECT count(*) FROM cpu"));
+    }
+
     [Fact]
     public async Task A_wrong_secret_or_missing_bucket_stops_the_start_with_the_reason()
     {

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Arcd.Http.Endpoints;
 
 /// <summary><c>GET /health</c> (alive) and <c>GET /ready</c> (accepting writes), in Arc's shapes (docs/PROTOCOL.md §7.5).</summary>
-public sealed class HealthEndpoints(DaemonState state, Arcd.Ingest.Shards.IngestEngine engine)
+public sealed class HealthEndpoints(DaemonState state, Arcd.Ingest.Shards.IngestEngine engine, Func<string?>? storageFailure = null)
 {
     public Task HealthAsync(HttpContext context)
     {
@@ -26,6 +26,8 @@ public sealed class HealthEndpoints(DaemonState state, Arcd.Ingest.Shards.Ingest
         // nothing reaches Parquet until the fault clears.
         if (reason is null && Volatile.Read(ref engine.Counters.StorageFailing) == 1)
             reason = "storage failing: " + engine.Counters.LastStorageError;
+        if (reason is null && storageFailure?.Invoke() is { } failure)
+            reason = "storage unreachable: " + failure;
         if (reason is null)
         {
             return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>

@@ -20,7 +20,8 @@ namespace Arcd.Http.Endpoints;
 /// planner's row estimate, and the database and measurement listings. DuckDB is started by the
 /// first query (<see cref="QueryEngine"/>); the listings read the data root directly.
 /// </summary>
-public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, QueryStats stats, ReadEpochs? readers = null, BucketMirror? mirror = null)
+public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, QueryStats stats, ReadEpochs? readers = null, BucketMirror? mirror = null,
+    Action<string>? storageFailed = null)
 {
     /// <summary>
     /// On S3 storage, brings the bucket's database/measurement tree up to date before a listing or SHOW;
@@ -37,6 +38,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
         }
         catch (IOException ex)
         {
+            storageFailed?.Invoke(ex.Message);
             answer = JsonResponse.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, $"object storage cannot be listed: {ex.Message}");
             return true;
         }
@@ -187,6 +189,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
         }
         catch (IOException ex) when (mirror is not null)
         {
+            storageFailed?.Invoke(ex.Message);
             await EnvelopeErrorAsync(context, StatusCodes.Status503ServiceUnavailable, $"object storage cannot be read: {ex.Message}", start);
             return;
         }
@@ -423,6 +426,7 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
         }
         catch (IOException ex) when (mirror is not null)
         {
+            storageFailed?.Invoke(ex.Message);
             await ErrorAsync(context, shape, StatusCodes.Status503ServiceUnavailable, $"object storage cannot be read: {ex.Message}", start);
             return null;
         }
