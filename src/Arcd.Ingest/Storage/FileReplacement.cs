@@ -8,6 +8,9 @@ namespace Arcd.Ingest.Storage;
 public sealed record ReplacementManifest(string Id, string? Output, IReadOnlyList<string> Inputs, DateTime CreatedUtc)
 {
     public string Path => FileReplacement.ManifestDirectory + "/" + Id + ".json";
+
+    /// <summary>The partition directory the replacement rewrites (its output's, else its first input's).</summary>
+    public string Partition => (Output ?? Inputs.FirstOrDefault() ?? "") is var file && file.LastIndexOf('/') is var slash and > 0 ? file[..slash] : "";
 }
 
 /// <summary>What recovery did with one interrupted replacement.</summary>
@@ -91,11 +94,16 @@ public static class FileReplacement
         }
     }
 
-    public static IReadOnlyList<ReplacementOutcome> Recover(IFileStorage storage)
+    /// <param name="mayRecover">
+    /// Where several nodes share the storage: false for a manifest another live node may still be
+    /// completing (its partition lease stands), which is left to that node or to a later recovery.
+    /// </param>
+    public static IReadOnlyList<ReplacementOutcome> Recover(IFileStorage storage, Func<ReplacementManifest, bool>? mayRecover = null)
     {
         var outcomes = new List<ReplacementOutcome>();
         foreach (var manifest in Pending(storage))
         {
+            if (mayRecover is not null && !mayRecover(manifest)) continue;
             if (manifest.Output is null || storage.Exists(manifest.Output))
             {
                 outcomes.Add(new ReplacementOutcome(manifest, true, Complete(storage, manifest)));

@@ -243,7 +243,19 @@ public sealed class S3FileStorage : IFileStorage, IDisposable
     public void Replace(IReadOnlyList<string> inputs, string? output, Action<Stream>? writeContent) =>
         FileReplacement.Replace(this, inputs, output, writeContent);
 
-    public IReadOnlyList<ReplacementOutcome> RecoverReplacements() => FileReplacement.Recover(this);
+    /// <summary>
+    /// Every node may recover; a replacement under another node's unexpired partition lease is left to
+    /// it. Called before this node takes any lease (at start, at the start of a compaction cycle), so
+    /// leases in its name are from a process that died, and go first.
+    /// </summary>
+    public IReadOnlyList<ReplacementOutcome> RecoverReplacements()
+    {
+        if (NodeId.Length > 0) PartitionLease.ReleaseOwn(this, NodeId);
+        return FileReplacement.Recover(this, m => !PartitionLease.HeldByOther(this, m.Partition, NodeId));
+    }
+
+    /// <summary>This node's name (Node:Id): the owner of the partition leases it takes.</summary>
+    public string NodeId { get; init; } = "";
 
     public IReadOnlyList<ReplacementManifest> PendingReplacements() => FileReplacement.Pending(this);
 

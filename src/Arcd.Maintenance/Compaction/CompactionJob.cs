@@ -39,6 +39,9 @@ public sealed class CompactionStats
     public long RowsIn;
     public long RowsOut;
     public long ManifestsRecovered;
+
+    /// <summary>Partitions skipped because another node held their lease (shared storage).</summary>
+    public long PartitionsLeasedElsewhere;
     public double SecondsTotal;
 
     public void Record(CompactionJob job)

@@ -38,6 +38,12 @@ public sealed class CompactionOptions
     /// <summary>Where DuckDB spills; empty means <c>{Storage:Root}/.arcd/compaction-tmp</c>.</summary>
     public string TempDirectory { get; set; } = "";
 
+    /// <summary>
+    /// On storage shared by several nodes (S3): how long a node's lease on a partition it compacts
+    /// stands if it dies; a partition's batches must finish within it.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The merge settings, with the spill directory resolved (<paramref name="defaultTemp"/> when none is set).</summary>
     public RewriteSettings Rewrite(string defaultTemp) =>
         new(MemoryLimitBytes, Threads, RowGroupRows, ZstdLevel, TempDirectory.Length > 0 ? TempDirectory : defaultTemp);

@@ -15,8 +15,9 @@ namespace Arcd.Maintenance.Compaction;
 /// name the output, so a replay never re-applies rows that moved. A failed batch leaves its inputs
 /// and is retried by a later cycle.
 /// </summary>
+/// <param name="leaseOwner">Where several nodes share the storage: this node's id; each partition is compacted under a lease.</param>
 public sealed partial class Compactor(IFileStorage storage, string localRoot, CompactionOptions options, ILogger logger,
-    Func<IReadOnlyCollection<string>, string?, int>? repointCheckpoints = null, RewriteGate? gate = null)
+    Func<IReadOnlyCollection<string>, string?, int>? repointCheckpoints = null, RewriteGate? gate = null, string? leaseOwner = null)
 {
     private readonly CandidateFinder _finder = new(storage, options);
     private int _running;
@@ -68,7 +69,7 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
                     using var duckdb = new DuckDbDatabase();
                     using var connection = duckdb.Connect();
                     PartitionMerger.Configure(connection, settings);
-                    compacted += CompactPartition(new PartitionMerger(connection, settings), candidate);
+                    compacted += CompactPartition(new PartitionMerger(connection, settings), candidate, settings.TempDirectory);
                 }
                 // What stays waiting is what failed; listing the whole root again would double the cycle's I/O.
                 Stats.SetWaiting(tier, candidates.Sum(c => c.Files.Count) - compacted);
@@ -96,8 +97,16 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
     }
 
     /// <summary>Compacts a partition batch by batch; returns how many of its files were merged away.</summary>
-    private int CompactPartition(PartitionMerger merger, CompactionCandidate candidate)
+    private int CompactPartition(PartitionMerger merger, CompactionCandidate candidate, string scratchDirectory)
     {
+        // Another node compacting this partition now: leave it to that node (a later cycle looks again).
+        using var lease = leaseOwner is null ? null : PartitionLease.TryTake(storage, candidate.PartitionPath, leaseOwner, options.LeaseDuration);
+        if (leaseOwner is not null && lease is null)
+        {
+            Interlocked.Increment(ref Stats.PartitionsLeasedElsewhere);
+            LogLeasedElsewhere(logger, candidate.PartitionPath);
+            return 0;
+        }
         // Temp files of puts a crash interrupted; a flush may be writing a late file here right now, so only stale ones.
         if (storage is LocalFileStorage local) local.SweepTemporaryFiles(candidate.PartitionPath, LocalFileStorage.StaleTempAge);
         var batches = Batches(candidate.Files);
@@ -118,9 +127,10 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
                 repointCheckpoints?.Invoke(paths, output);
                 MergeResult? result = null;
                 long bytesAfter = 0;
+                using var readable = LocalInputs.Of(storage, localRoot, paths, scratchDirectory);
                 storage.Replace(paths, output, stream =>
                 {
-                    result = merger.Merge(paths.Select(p => Path.Combine(localRoot, p)).ToList(), stream, options.Deduplicate);
+                    result = merger.Merge(readable.Paths, stream, options.Deduplicate);
                     bytesAfter = stream.Position;
                 });
                 var job = new CompactionJob(candidate.Database, candidate.Measurement, candidate.PartitionPath, candidate.Tier, b + 1, batches.Count,
@@ -151,6 +161,9 @@ public sealed partial class Compactor(IFileStorage storage, string localRoot, Co
         }
         return batches;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "compaction: {Partition} is being compacted by another node; skipped")]
+    private static partial void LogLeasedElsewhere(ILogger logger, string partition);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "compacted {Partition}: {Files} files, {RowsIn} rows -> {RowsOut} rows in {Output}")]
     private static partial void LogCompacted(ILogger logger, string partition, int files, long rowsIn, long rowsOut, string output);

@@ -37,7 +37,7 @@ public static class CompactCommand
         }
         if (ConfigLoader.IsS3(options.Storage))
         {
-            Console.Error.WriteLine("arcd compact: compaction runs on Storage:Backend=local only so far; this configuration stores in S3");
+            Console.Error.WriteLine("arcd compact: works on Storage:Backend=local only; on s3 the daemon compacts (Compaction:Enabled, POST /api/v1/compaction/trigger)");
             return 2;
         }
         if (!Directory.Exists(root))

@@ -88,12 +88,11 @@ public static class ConfigLoader
         if (o.Query.ListingCacheTtl < TimeSpan.Zero) Fail("Query:ListingCacheTtl", "must not be negative");
         // What reads files (DuckDB over the data root) does not run on a bucket yet: refuse rather than act on nothing.
         var unavailable = new List<string>();
-        if (o.Compaction.Enabled) unavailable.Add("Compaction:Enabled");
         if (o.Retention.Enabled) unavailable.Add("Retention:Enabled");
         if (o.Delete.Enabled) unavailable.Add("Delete:Enabled");
         if (o.ContinuousQueries.Enabled) unavailable.Add("ContinuousQueries:Enabled");
         if (unavailable.Count > 0)
-            Fail(unavailable[0], $"compaction, retention, delete and continuous queries do not run on Storage:Backend=s3 yet: set {string.Join(", ", unavailable)} to false");
+            Fail(unavailable[0], $"retention, delete and continuous queries do not run on Storage:Backend=s3 yet: set {string.Join(", ", unavailable)} to false");
     }
 
     private static string? ResolveFile(string? configPath)
@@ -216,6 +215,7 @@ public static class ConfigLoader
         if (c.MemoryLimitBytes < 32L << 20) Fail("Compaction:MemoryLimitBytes", "must be at least 32 MiB (33554432)");
         if (c.Threads is < 1 or > 256) Fail("Compaction:Threads", "must be between 1 and 256");
         if (c.RowGroupRows is < 1024 or > 16_777_216) Fail("Compaction:RowGroupRows", "must be between 1024 and 16777216");
+        if (c.LeaseDuration < TimeSpan.FromMinutes(1)) Fail("Compaction:LeaseDuration", "must be at least 00:01:00");
         if (c.ZstdLevel is < 1 or > 22) Fail("Compaction:ZstdLevel", "must be between 1 and 22");
 
         if (!Arcd.Maintenance.Scheduling.CronSchedule.TryParse(o.Retention.Schedule, out _, out var retentionError)) Fail("Retention:Schedule", retentionError!);

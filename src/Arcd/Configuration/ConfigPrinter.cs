@@ -106,6 +106,7 @@ public static class ConfigPrinter
         json.WriteNumber("ZstdLevel", c.ZstdLevel);
         json.WriteString("Deduplicate", c.Deduplicate.ToString().ToLowerInvariant());
         json.WriteString("TempDirectory", c.TempDirectory);
+        json.WriteString("LeaseDuration", o.Compaction.LeaseDuration.ToString("c"));
         json.WriteEndObject();
         json.WriteStartObject("Retention");
         json.WriteBoolean("Enabled", o.Retention.Enabled);

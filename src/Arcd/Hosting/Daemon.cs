@@ -255,7 +255,7 @@ public static class Daemon
         S3FileStorage? s3 = null;
         try
         {
-            s3 = new S3FileStorage(options.Storage.S3, Path.Combine(root, ".arcd", "s3-staging"));
+            s3 = new S3FileStorage(options.Storage.S3, Path.Combine(root, ".arcd", "s3-staging")) { NodeId = options.Node.EffectiveId };
             s3.CheckAccess();
             return s3;
         }

@@ -55,7 +55,9 @@ public sealed class Maintenance : IDisposable
         Compactor? compactor = null;
         if (options.Compaction.Enabled)
         {
-            compactor = new Compactor(storage, root, options.Compaction, loggerFactory.CreateLogger("Arcd.Compaction"), engine.RepointCheckpoints, gate);
+            // Several nodes may share a bucket: there each partition is compacted under a lease.
+            var leaseOwner = ConfigLoader.IsS3(options.Storage) ? options.Node.EffectiveId : null;
+            compactor = new Compactor(storage, root, options.Compaction, loggerFactory.CreateLogger("Arcd.Compaction"), engine.RepointCheckpoints, gate, leaseOwner);
             if (options.Compaction.HourlyEnabled)
                 jobs.Add(new ScheduledJob("compaction-hourly", CronSchedule.Parse(options.Compaction.HourlySchedule), () => compactor.RunCycle([CompactionTier.Hourly], null, DateTime.UtcNow)));
             if (options.Compaction.DailyEnabled)

@@ -143,6 +143,40 @@ public sealed class S3FileStorageTests(CephRgw rgw) : IDisposable
         Assert.DoesNotContain("not-the-secret", Assert.Throws<IOException>(wrongSecret.CheckAccess).Message);
     }
 
+    [Fact]
+    public void A_partition_lease_has_one_holder_until_released_or_expired_and_recovery_leaves_a_holders_replacement_alone()
+    {
+        var options = rgw.NewBucket(prefix: "arc");
+        using var a = new S3FileStorage(options, _staging.Path) { NodeId = "node-a" };
+        using var b = new S3FileStorage(options, _staging.Path) { NodeId = "node-b" };
+        const string partition = "db/m/2026/12/01/00";
+
+        var held = PartitionLease.TryTake(a, partition, "node-a", TimeSpan.FromMinutes(5));
+        Assert.NotNull(held);
+        Assert.Null(PartitionLease.TryTake(b, partition, "node-b", TimeSpan.FromMinutes(5)));
+        Assert.True(PartitionLease.HeldByOther(b, partition, "node-b"));
+        Assert.False(PartitionLease.HeldByOther(a, partition, "node-a"));
+
+        // Node a is mid-replacement (manifest stored, output not yet visible): b's recovery must not roll it back.
+        foreach (var input in new[] { $"{partition}/x.parquet", $"{partition}/y.parquet" }) a.Put(input, s => s.WriteByte(1));
+        var manifest = new ReplacementManifest("20261201000000_abc", $"{partition}/m_compacted.parquet", [$"{partition}/x.parquet", $"{partition}/y.parquet"], DateTime.UtcNow);
+        a.Put(manifest.Path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(
+            $$"""{"version":1,"id":"{{manifest.Id}}","output":"{{manifest.Output}}","inputs":["{{manifest.Inputs[0]}}","{{manifest.Inputs[1]}}"],"created_at":"{{manifest.CreatedUtc:O}}"}""")));
+        Assert.Empty(b.RecoverReplacements());
+        Assert.Single(b.PendingReplacements());
+
+        held!.Dispose();
+        Assert.DoesNotContain(CephRgw.Keys(options), k => k.EndsWith(".lease", StringComparison.Ordinal));
+        // Released: now b's recovery handles it (rolled back: the output never appeared).
+        Assert.False(Assert.Single(b.RecoverReplacements()).RolledForward);
+
+        // A holder that died leaves its lease to expire; then another node takes it over.
+        Assert.NotNull(PartitionLease.TryTake(a, partition, "node-a", TimeSpan.FromMilliseconds(-1)));
+        using var taken = PartitionLease.TryTake(b, partition, "node-b", TimeSpan.FromMinutes(5));
+        Assert.NotNull(taken);
+        Assert.Null(PartitionLease.TryTake(a, partition, "node-a", TimeSpan.FromMinutes(5)));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -85,6 +85,7 @@ public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, Writ
             Metric(text, "arcd_compaction_rows_out_total", "counter", "Rows written by compaction (fewer when duplicates were removed).", Interlocked.Read(ref c.RowsOut));
             Metric(text, "arcd_compaction_seconds_total", "counter", "Time spent merging.", c.SecondsTotal);
             Metric(text, "arcd_compaction_manifests_recovered_total", "counter", "Interrupted replacements finished or rolled back.", Interlocked.Read(ref c.ManifestsRecovered));
+            Metric(text, "arcd_compaction_partitions_leased_elsewhere_total", "counter", "Partitions skipped because another node held their compaction lease.", Interlocked.Read(ref c.PartitionsLeasedElsewhere));
             Family(text, "arcd_compaction_files_waiting", "gauge", "Files in partitions that are compaction candidates, by tier (as of the last cycle).");
             Sample(text, "arcd_compaction_files_waiting", "tier", "hourly", c.Tier(Arcd.Maintenance.Compaction.CompactionTier.Hourly).Waiting);
             Sample(text, "arcd_compaction_files_waiting", "tier", "daily", c.Tier(Arcd.Maintenance.Compaction.CompactionTier.Daily).Waiting);
