@@ -83,8 +83,18 @@ public sealed partial class RetentionRunner(IFileStorage storage, string localRo
         connection.Execute("SET TimeZone = 'UTC'");
         connection.Execute("SET threads = 1");
         var expired = new List<(string Path, long Rows)>();
-        foreach (var chunk in whole.Chunk(ChunkFiles)) expired.AddRange(FooterRows(connection, chunk));
-        foreach (var chunk in straddling.Chunk(ChunkFiles)) expired.AddRange(OlderThan(connection, chunk, cutoff));
+        // On object storage the files are downloaded for DuckDB, a chunk at a time.
+        var scratch = Path.Combine(localRoot, ".arcd", "retention-tmp");
+        foreach (var chunk in whole.Chunk(ChunkFiles))
+        {
+            using var local = LocalInputs.Of(storage, localRoot, chunk, scratch);
+            expired.AddRange(FooterRows(connection, chunk, [.. local.Paths]));
+        }
+        foreach (var chunk in straddling.Chunk(ChunkFiles))
+        {
+            using var local = LocalInputs.Of(storage, localRoot, chunk, scratch);
+            expired.AddRange(OlderThan(connection, chunk, [.. local.Paths], cutoff));
+        }
         if (dryRun || expired.Count == 0) return (expired.Sum(e => e.Rows), expired.Count);
 
         long rows = 0;
@@ -134,30 +144,33 @@ public sealed partial class RetentionRunner(IFileStorage storage, string localRo
     private static void Classify(List<string> files, bool ended, List<string> whole, List<string> straddling) =>
         (ended ? whole : straddling).AddRange(files);
 
-    private IEnumerable<(string Path, long Rows)> FooterRows(DuckDbConnection connection, string[] files)
+    /// <param name="local">Where DuckDB reads each of <paramref name="files"/> (same order).</param>
+    private IEnumerable<(string Path, long Rows)> FooterRows(DuckDbConnection connection, string[] files, string[] local)
     {
+        var stored = StoredNames(files, local);
         var found = new Dictionary<string, long>(StringComparer.Ordinal);
-        using var result = connection.Stream($"SELECT file_name, num_rows::BIGINT FROM parquet_file_metadata({List(files)})");
+        using var result = connection.Stream($"SELECT file_name, num_rows::BIGINT FROM parquet_file_metadata({List(local)})");
         while (result.Next() is { } batch)
         {
             using (batch)
             {
                 var names = (StringArray)batch.Column(0);
                 var counts = (Int64Array)batch.Column(1);
-                for (var i = 0; i < batch.Length; i++) found[Relative(names.GetString(i))] = counts.GetValue(i) ?? 0;
+                for (var i = 0; i < batch.Length; i++) found[stored[names.GetString(i)]] = counts.GetValue(i) ?? 0;
             }
         }
         return files.Where(found.ContainsKey).Select(f => (f, found[f]));
     }
 
     /// <summary>The files whose newest row is before the cutoff, with their row counts; unreadable files are skipped (Arc's rule) with a warning.</summary>
-    private List<(string Path, long Rows)> OlderThan(DuckDbConnection connection, string[] files, DateTime cutoff)
+    private List<(string Path, long Rows)> OlderThan(DuckDbConnection connection, string[] files, string[] local, DateTime cutoff)
     {
+        var stored = StoredNames(files, local);
         var cutoffMicros = (cutoff.Ticks - DateTime.UnixEpoch.Ticks) / 10;
         try
         {
             var expired = new List<(string, long)>();
-            var sql = $"SELECT {FileColumn}, count(*)::BIGINT, max(epoch_us(\"time\"::TIMESTAMPTZ))::BIGINT FROM read_parquet({List(files)}, union_by_name = true, " +
+            var sql = $"SELECT {FileColumn}, count(*)::BIGINT, max(epoch_us(\"time\"::TIMESTAMPTZ))::BIGINT FROM read_parquet({List(local)}, union_by_name = true, " +
                       $"hive_partitioning = false, filename = '{FileColumn}') GROUP BY {FileColumn}";
             using var result = connection.Stream(sql);
             while (result.Next() is { } batch)
@@ -168,7 +181,7 @@ public sealed partial class RetentionRunner(IFileStorage storage, string localRo
                     var counts = (Int64Array)batch.Column(1);
                     var newest = (Int64Array)batch.Column(2);
                     for (var i = 0; i < batch.Length; i++)
-                        if (newest.GetValue(i) is { } max && max < cutoffMicros) expired.Add((Relative(names.GetString(i)), counts.GetValue(i) ?? 0));
+                        if (newest.GetValue(i) is { } max && max < cutoffMicros) expired.Add((stored[names.GetString(i)], counts.GetValue(i) ?? 0));
                 }
             }
             return expired;
@@ -176,7 +189,7 @@ public sealed partial class RetentionRunner(IFileStorage storage, string localRo
         catch (DuckDbException ex) when (files.Length > 1)
         {
             LogScanRetried(logger, ex.Message);
-            return files.SelectMany(f => OlderThan(connection, [f], cutoff)).ToList();
+            return files.Select((f, i) => OlderThan(connection, [f], [local[i]], cutoff)).SelectMany(e => e).ToList();
         }
         catch (DuckDbException ex)
         {
@@ -185,9 +198,11 @@ public sealed partial class RetentionRunner(IFileStorage storage, string localRo
         }
     }
 
-    private string List(IEnumerable<string> files) => "[" + string.Join(", ", files.Select(f => QueryPlanner.QuoteLiteral(Path.Combine(localRoot, f)))) + "]";
+    private static string List(IEnumerable<string> localPaths) => "[" + string.Join(", ", localPaths.Select(QueryPlanner.QuoteLiteral)) + "]";
 
-    private string Relative(string absolute) => Path.GetRelativePath(localRoot, absolute).Replace(Path.DirectorySeparatorChar, '/');
+    /// <summary>Stored path by the local path DuckDB names a file with.</summary>
+    private static Dictionary<string, string> StoredNames(string[] files, string[] local) =>
+        files.Select((f, i) => (Local: local[i], Stored: f)).ToDictionary(p => p.Local, p => p.Stored, StringComparer.Ordinal);
 
     private IEnumerable<string> Numbered(string path, int digits) =>
         storage.ListDirectories(path).Where(n => n.Length == digits && n.All(char.IsAsciiDigit));

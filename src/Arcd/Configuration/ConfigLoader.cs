@@ -88,11 +88,10 @@ public static class ConfigLoader
         if (o.Query.ListingCacheTtl < TimeSpan.Zero) Fail("Query:ListingCacheTtl", "must not be negative");
         // What reads files (DuckDB over the data root) does not run on a bucket yet: refuse rather than act on nothing.
         var unavailable = new List<string>();
-        if (o.Retention.Enabled) unavailable.Add("Retention:Enabled");
         if (o.Delete.Enabled) unavailable.Add("Delete:Enabled");
         if (o.ContinuousQueries.Enabled) unavailable.Add("ContinuousQueries:Enabled");
         if (unavailable.Count > 0)
-            Fail(unavailable[0], $"retention, delete and continuous queries do not run on Storage:Backend=s3 yet: set {string.Join(", ", unavailable)} to false");
+            Fail(unavailable[0], $"deletes and continuous queries do not run on Storage:Backend=s3 yet: set {string.Join(", ", unavailable)} to false");
     }
 
     private static string? ResolveFile(string? configPath)

@@ -97,7 +97,7 @@ public class ConfigLoaderTests
         Assert.Contains("Storage:S3:PartSizeBytes", Assert.Throws<ConfigException>(() => Load(args: [.. s3, "--Storage:S3:PartSizeBytes=1024"])).Message);
         // Not on the bucket yet: refused, naming every setting to turn off.
         var refused = Assert.Throws<ConfigException>(() => Load(args: ["--Storage:Backend=s3", "--Storage:S3:Bucket=arc-data"])).Message;
-        Assert.Contains("set Retention:Enabled, ContinuousQueries:Enabled to false", refused);
+        Assert.Contains("set ContinuousQueries:Enabled to false", refused);
         // Without Node:Id, the host name, made valid for a file name.
         Assert.True(Arcd.Ingest.Storage.NodeId.IsValid(Load().Options.Node.EffectiveId));
     }

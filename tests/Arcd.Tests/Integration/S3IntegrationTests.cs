@@ -387,6 +387,39 @@ public sealed class S3IntegrationTests(CephRgw rgw)
     }
 
     [Fact]
+    public async Task Retention_deletes_exactly_the_expired_objects_from_the_bucket()
+    {
+        using var temp = new TempDirectory();
+        var s3 = rgw.NewBucket(prefix: "arc");
+        string[] settings = [.. Settings(s3).Where(a => a != "--Retention:Enabled=false"), "--Ingest:MaxBufferAge=00:00:00.100", "--Query:ListingCacheTtl=00:00:00"];
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path, settings);
+        long MicrosDaysAgo(int days) => (DateTime.UtcNow.AddDays(-days) - DateTime.UnixEpoch).Ticks / 10;
+        foreach (var (days, first) in new[] { (50, 0), (40, 100), (2, 200) })
+        {
+            using var response = await daemon.PostMsgPackAsync(Rows(first, 100, MicrosDaysAgo(days)), database: "db");
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+            await WaitFlushedAsync(daemon);
+        }
+        Assert.Equal(3, CephRgw.Keys(s3).Count(k => k.EndsWith(".parquet", StringComparison.Ordinal)));
+
+        using var created = await daemon.Client.PostAsync("/api/v1/retention", new StringContent(
+            """{"name":"p","database":"db","measurement":"cpu","retention_days":30,"buffer_days":0,"is_active":true}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt64();
+        using var executed = await daemon.Client.PostAsync($"/api/v1/retention/{id}/execute",
+            new StringContent("""{"confirm":true}""", System.Text.Encoding.UTF8, "application/json"));
+        var body = JsonDocument.Parse(await executed.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(executed.StatusCode == HttpStatusCode.OK, body.ToString());
+        Assert.Equal((200L, 2), (body.GetProperty("deleted_count").GetInt64(), body.GetProperty("files_deleted").GetInt32()));
+
+        Assert.Equal(Enumerable.Range(200, 100).Select(i => (long)i), IdsInBucket(s3, Path.Combine(temp.Path, "download")));
+        Assert.Equal((100L, 1L), await CountAsync(daemon, "SELECT count(*) FROM db.cpu")); // only the kept object is fetched
+        Assert.DoesNotContain(CephRgw.Keys(s3), k => k.Contains("/.arcd/", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(temp.Path, "data", "arc", ".arcd", "retention-tmp")) &&
+                     Directory.EnumerateFileSystemEntries(Path.Combine(temp.Path, "data", "arc", ".arcd", "retention-tmp")).Any());
+    }
+
+    [Fact]
     public async Task A_wrong_secret_or_missing_bucket_stops_the_start_with_the_reason()
     {
         using var temp = new TempDirectory();
