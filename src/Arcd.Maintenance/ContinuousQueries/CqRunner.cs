@@ -19,8 +19,9 @@ public sealed class CqRunException(string message, Exception? inner = null) : Ex
 /// (3) makes the rows durable (the WAL in sync mode has, else a flush) before the caller commits the
 /// watermark. The caller serializes runs.
 /// </summary>
+/// <param name="mirror">On S3 storage: the local mirror <paramref name="root"/> is over, filled with what each window reads.</param>
 public sealed class CqRunner(DataRoot root, QuerySettings settings, RowDeleter deleter, CqOutputWriter writer,
-    Func<string, string?, TimeSpan, bool> flush, bool durableOnAck, TimeSpan flushTimeout) : IDisposable
+    Func<string, string?, TimeSpan, bool> flush, bool durableOnAck, TimeSpan flushTimeout, BucketMirror? mirror = null) : IDisposable
 {
     private SandboxedDuckDb? _duckdb;
     private int _streaming;
@@ -51,15 +52,27 @@ public sealed class CqRunner(DataRoot root, QuerySettings settings, RowDeleter d
         using (root.BeginRead())
         {
             QueryPlan plan;
+            IDisposable? fetched = null;
             try
             {
-                plan = QueryPlanner.Plan(sql, null, root, DateTimeOffset.UtcNow, countFiles: false, homeDatabase: query.Database);
+                var now = DateTimeOffset.UtcNow;
+                if (mirror is not null)
+                {
+                    mirror.RefreshTree();
+                    fetched = mirror.Fetch(QueryPlanner.Needs(sql, null, root, now, query.Database), out _);
+                }
+                plan = QueryPlanner.Plan(sql, null, root, now, countFiles: false, homeDatabase: query.Database);
             }
             catch (QueryRejectedException ex)
             {
                 throw new CqRunException($"invalid query: {ex.Message}", ex);
             }
-            rows = plan.HasNoFiles ? 0 : Stream(query, plan.Sql, startUtc, endUtc);
+            catch (IOException ex) when (mirror is not null)
+            {
+                fetched?.Dispose();
+                throw new CqRunException($"object storage cannot be read: {ex.Message}", ex);
+            }
+            using (fetched) rows = plan.HasNoFiles ? 0 : Stream(query, plan.Sql, startUtc, endUtc);
         }
         if (rows > 0 && !durableOnAck && !flush(query.Database, query.DestinationMeasurement, flushTimeout))
             throw new CqRunException($"the output could not be written to Parquet within {flushTimeout.TotalSeconds:F0} s");

@@ -16,8 +16,10 @@ namespace Arcd.Maintenance.Deletion;
 /// sorted, with statistics and metadata — after the WAL's intents for it were re-pointed, so a
 /// replay never brings a deleted row back. Rows where the predicate is NULL stay (Arc removes them).
 /// </summary>
+/// <param name="leaseOwner">Where several nodes share the storage (S3): this node's id; each rewritten partition is held under a lease.</param>
 public sealed partial class RowDeleter(IFileStorage storage, string localRoot, RewriteSettings settings, DeleteOptions options, RewriteGate gate,
-    Func<string, string?, TimeSpan, bool> flush, Func<IReadOnlyCollection<string>, string?, int> repointCheckpoints, ILogger logger)
+    Func<string, string?, TimeSpan, bool> flush, Func<IReadOnlyCollection<string>, string?, int> repointCheckpoints, ILogger logger,
+    string? leaseOwner = null, TimeSpan? leaseDuration = null)
 {
     private const string FileColumn = "__arcd_file";
 
@@ -48,6 +50,9 @@ public sealed partial class RowDeleter(IFileStorage storage, string localRoot, R
         connection.Execute("SET enable_external_access = false");
         connection.Execute("SET lock_configuration = true");
 
+        // On object storage the files are downloaded for DuckDB (into the allowed temp directory), once for the count and the rewrite.
+        using var readable = LocalInputs.Of(storage, localRoot, files, settings.TempDirectory);
+        _local = files.Select((f, i) => (f, readable.Paths[i])).ToDictionary(p => p.f, p => p.Item2, StringComparer.Ordinal);
         var failed = new List<string>();
         var counts = Count(connection, files, request.Predicate, failed, out var countError);
         if (countError is not null) return Refusal(DeleteResultKind.Refused, $"WHERE clause cannot be evaluated: {countError}", start);
@@ -118,9 +123,13 @@ public sealed partial class RowDeleter(IFileStorage storage, string localRoot, R
         return counts;
     }
 
+    // Stored path → where DuckDB reads it, for the request being executed (requests run one at a time under the gate).
+    private Dictionary<string, string> _local = [];
+
     private List<FileCount> CountFiles(DuckDbConnection connection, List<string> files, string predicate)
     {
-        var list = "[" + string.Join(", ", files.Select(f => QueryPlanner.QuoteLiteral(Path.Combine(localRoot, f)))) + "]";
+        var stored = files.ToDictionary(f => _local[f], f => f, StringComparer.Ordinal);
+        var list = "[" + string.Join(", ", files.Select(f => QueryPlanner.QuoteLiteral(_local[f]))) + "]";
         var sql = $"SELECT {FileColumn}, (count(*) FILTER (WHERE ({predicate}) IS TRUE))::BIGINT, count(*)::BIGINT " +
                   $"FROM read_parquet({list}, union_by_name = true, hive_partitioning = false, filename = '{FileColumn}') GROUP BY {FileColumn}";
         var byPath = new Dictionary<string, FileCount>(StringComparer.Ordinal);
@@ -134,7 +143,7 @@ public sealed partial class RowDeleter(IFileStorage storage, string localRoot, R
                 var totals = (Int64Array)batch.Column(2);
                 for (var i = 0; i < batch.Length; i++)
                 {
-                    var relative = Path.GetRelativePath(localRoot, names.GetString(i)).Replace(Path.DirectorySeparatorChar, '/');
+                    var relative = stored[names.GetString(i)];
                     byPath[relative] = new FileCount(relative, matched.GetValue(i) ?? 0, totals.GetValue(i) ?? 0);
                 }
             }
@@ -145,6 +154,10 @@ public sealed partial class RowDeleter(IFileStorage storage, string localRoot, R
     /// <summary>One file, exactly once: removed when every row matches, else replaced by a rewrite without the matching rows.</summary>
     private void Rewrite(DuckDbConnection connection, FileCount file, string predicate)
     {
+        // Another node compacting this partition would merge the file's rows back in: hold its lease, or leave the file.
+        using var lease = leaseOwner is null ? null : PartitionLease.TryTake(storage, ParentOf(file.Path), leaseOwner, leaseDuration ?? TimeSpan.FromHours(1));
+        if (leaseOwner is not null && lease is null)
+            throw new IOException($"{ParentOf(file.Path)} is being compacted by another node; retry the delete");
         if (file.Matched == file.Total)
         {
             repointCheckpoints([file.Path], null);
@@ -158,7 +171,7 @@ public sealed partial class RowDeleter(IFileStorage storage, string localRoot, R
         var merger = new PartitionMerger(connection, settings);
         storage.Replace([file.Path], output, stream =>
         {
-            var result = merger.Merge([Path.Combine(localRoot, file.Path)], stream, DeduplicationMode.Never, predicate);
+            var result = merger.Merge([_local[file.Path]], stream, DeduplicationMode.Never, predicate);
             var expected = file.Total - file.Matched;
             // The predicate must give the same answer twice (no random(), no now()): otherwise the file stays as it was.
             if (result.RowsOut != expected)

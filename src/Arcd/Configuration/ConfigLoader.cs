@@ -86,12 +86,6 @@ public static class ConfigLoader
         if (s3.HealthCheckInterval < TimeSpan.FromMilliseconds(100)) Fail("Storage:S3:HealthCheckInterval", "must be at least 00:00:00.100");
         if (o.Query.CacheBytes < 1L << 20) Fail("Query:CacheBytes", "must be at least 1 MiB (1048576)");
         if (o.Query.ListingCacheTtl < TimeSpan.Zero) Fail("Query:ListingCacheTtl", "must not be negative");
-        // What reads files (DuckDB over the data root) does not run on a bucket yet: refuse rather than act on nothing.
-        var unavailable = new List<string>();
-        if (o.Delete.Enabled) unavailable.Add("Delete:Enabled");
-        if (o.ContinuousQueries.Enabled) unavailable.Add("ContinuousQueries:Enabled");
-        if (unavailable.Count > 0)
-            Fail(unavailable[0], $"deletes and continuous queries do not run on Storage:Backend=s3 yet: set {string.Join(", ", unavailable)} to false");
     }
 
     private static string? ResolveFile(string? configPath)

@@ -136,7 +136,7 @@ public static class Daemon
         var publicPaths = options.Auth.PublicPaths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         var gate = new AuthGate(verifier, publicPaths);
 
-        var maintenance = Maintenance.Create(options, storage, root, engine, catalog, querySettings, loggerFactory);
+        var maintenance = Maintenance.Create(options, storage, root, engine, catalog, querySettings, loggerFactory, mirror);
         if (maintenance is null) return 1;
         using var maintenanceLifetime = maintenance;
         var scheduler = maintenance.Scheduler;

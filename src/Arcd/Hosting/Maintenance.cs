@@ -46,17 +46,17 @@ public sealed class Maintenance : IDisposable
 
     /// <summary>Null (after logging why) when the retention or continuous query state cannot be read: the daemon does not start.</summary>
     public static Maintenance? Create(ArcdOptions options, IFileStorage storage, string root, IngestEngine engine, ColumnCatalog catalog, QuerySettings querySettings,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory, BucketMirror? mirror = null)
     {
         var logger = loggerFactory.CreateLogger("Arcd.Maintenance");
         var gate = new RewriteGate();
         var jobs = new List<ScheduledJob>();
 
+        // Several nodes may share a bucket: there a partition is compacted or rewritten under a lease.
+        var leaseOwner = ConfigLoader.IsS3(options.Storage) ? options.Node.EffectiveId : null;
         Compactor? compactor = null;
         if (options.Compaction.Enabled)
         {
-            // Several nodes may share a bucket: there each partition is compacted under a lease.
-            var leaseOwner = ConfigLoader.IsS3(options.Storage) ? options.Node.EffectiveId : null;
             compactor = new Compactor(storage, root, options.Compaction, loggerFactory.CreateLogger("Arcd.Compaction"), engine.RepointCheckpoints, gate, leaseOwner);
             if (options.Compaction.HourlyEnabled)
                 jobs.Add(new ScheduledJob("compaction-hourly", CronSchedule.Parse(options.Compaction.HourlySchedule), () => compactor.RunCycle([CompactionTier.Hourly], null, DateTime.UtcNow)));
@@ -82,7 +82,7 @@ public sealed class Maintenance : IDisposable
 
         var rewrite = options.Compaction.Rewrite(Path.Combine(root, ".arcd", "compaction-tmp"));
         var deleter = new RowDeleter(storage, root, rewrite, options.Delete, gate, engine.FlushMeasurement, engine.RepointCheckpoints,
-            loggerFactory.CreateLogger("Arcd.Delete"));
+            loggerFactory.CreateLogger("Arcd.Delete"), leaseOwner, options.Compaction.LeaseDuration);
 
         CqService? continuousQueries = null;
         CqRunner? cqRunner = null;
@@ -92,8 +92,8 @@ public sealed class Maintenance : IDisposable
             var cqLogger = loggerFactory.CreateLogger("Arcd.ContinuousQueries");
             var cq = options.ContinuousQueries;
             var writer = new CqOutputWriter(new Arcd.Import.Submission.IngestSubmitter(engine, catalog, cq.Timeout));
-            cqRunner = new CqRunner(new DataRoot(root, storage.Readers), querySettings with { Timeout = cq.Timeout }, deleter, writer,
-                engine.FlushMeasurement, durableOnAck: engine.WalMode == Arcd.Ingest.Wal.WalMode.Sync, options.Delete.FlushTimeout);
+            cqRunner = new CqRunner(new DataRoot(mirror?.Root ?? root, storage.Readers), querySettings with { Timeout = cq.Timeout }, deleter, writer,
+                engine.FlushMeasurement, durableOnAck: engine.WalMode == Arcd.Ingest.Wal.WalMode.Sync, options.Delete.FlushTimeout, mirror);
             var expiry = retentionRunner ?? new RetentionRunner(storage, root, gate, engine.RepointCheckpoints, cqLogger);
             var service = new CqService(store, cqRunner, expiry, cq, TimeProvider.System, cqLogger);
             continuousQueries = service;

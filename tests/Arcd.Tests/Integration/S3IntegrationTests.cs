@@ -420,6 +420,73 @@ public sealed class S3IntegrationTests(CephRgw rgw)
     }
 
     [Fact]
+    public async Task A_delete_rewrites_and_removes_objects_in_the_bucket_and_queries_see_it()
+    {
+        using var temp = new TempDirectory();
+        var s3 = rgw.NewBucket(prefix: "arc");
+        string[] settings = [.. Settings(s3), "--Delete:Enabled=true", "--Ingest:MaxBufferAge=00:00:00.100", "--Query:ListingCacheTtl=00:00:00"];
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path, settings);
+        var hour = new DateTimeOffset(2026, 11, 20, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000;
+        for (var f = 0; f < 2; f++)
+        {
+            using var response = await daemon.PostMsgPackAsync(Rows(f * 70, 70, hour + f * 600_000_000L), database: "db");
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+            await WaitFlushedAsync(daemon);
+        }
+        Assert.Equal((140L, 2L), await CountAsync(daemon, "SELECT count(*) FROM db.cpu")); // both objects cached now
+
+        // Rows 0-69 are the first object whole (removed); ids 70-99 part of the second (rewritten).
+        using var deleted = await daemon.Client.PostAsync("/api/v1/delete", new StringContent(
+            """{"database":"db","measurement":"cpu","where":"id < 100","confirm":true}""", System.Text.Encoding.UTF8, "application/json"));
+        var body = await deleted.Content.ReadAsStringAsync();
+        Assert.True(deleted.StatusCode == HttpStatusCode.OK, body);
+        Assert.Equal(100, JsonDocument.Parse(body).RootElement.GetProperty("deleted_count").GetInt64());
+
+        Assert.Equal(Enumerable.Range(100, 40).Select(i => (long)i), IdsInBucket(s3, Path.Combine(temp.Path, "download")));
+        var key = Assert.Single(CephRgw.Keys(s3), k => k.EndsWith(".parquet", StringComparison.Ordinal));
+        Assert.EndsWith("_r1.parquet", key);
+        // This node's own rewrite refreshed its listing: the cached objects that are gone are never read.
+        Assert.Equal((40L, 1L), await CountAsync(daemon, "SELECT count(*) FROM db.cpu"));
+        Assert.DoesNotContain(CephRgw.Keys(s3), k => k.Contains("/.arcd/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_continuous_query_reads_the_bucket_and_writes_its_rollup_there_and_a_rerun_replaces_it()
+    {
+        using var temp = new TempDirectory();
+        var s3 = rgw.NewBucket(prefix: "arc");
+        string[] settings = [.. Settings(s3).Where(a => a != "--ContinuousQueries:Enabled=false"), "--Delete:Enabled=true",
+            "--Ingest:MaxBufferAge=00:00:00.100", "--Query:ListingCacheTtl=00:00:00"];
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path, settings);
+        var hour = new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000;
+        using (var response = await daemon.PostMsgPackAsync(Rows(0, 120, hour), database: "db")) // one row a second, 7 hosts
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        await WaitFlushedAsync(daemon);
+
+        async Task<JsonElement> PostJsonAsync(string path, string json)
+        {
+            using var response = await daemon.Client.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, text);
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+        var created = await PostJsonAsync("/api/v1/continuous_queries",
+            "{\"name\":\"cpu-1m\",\"database\":\"db\",\"source_measurement\":\"cpu\",\"destination_measurement\":\"cpu_1m\",\"interval\":\"1m\",\"is_active\":true," +
+            "\"query\":\"SELECT time_bucket(INTERVAL '1 minute', time) AS time, count(*) AS n FROM cpu WHERE time >= {start_time} AND time < {end_time} GROUP BY 1\"}");
+        var id = created.GetProperty("id").GetInt64();
+        const string window = """{"dry_run":false,"start_time":"2026-11-30T09:00:00Z","end_time":"2026-11-30T09:02:00Z"}""";
+        for (var run = 0; run < 2; run++) // the second run replaces the first's rows (the delete path on the bucket)
+        {
+            var executed = await PostJsonAsync($"/api/v1/continuous_queries/{id}/execute", window);
+            Assert.Equal(("completed", 2), (executed.GetProperty("status").GetString(), executed.GetProperty("records_written").GetInt32()));
+            await WaitFlushedAsync(daemon);
+            Assert.Equal(2L, (await CountAsync(daemon, "SELECT count(*) FROM db.cpu_1m")).Count);
+        }
+        Assert.Equal(120L, (await CountAsync(daemon, "SELECT sum(n) FROM db.cpu_1m")).Count);
+        Assert.Contains(CephRgw.Keys(s3), k => k.StartsWith("arc/db/cpu_1m/2026/11/30/09/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_wrong_secret_or_missing_bucket_stops_the_start_with_the_reason()
     {
         using var temp = new TempDirectory();
