@@ -25,6 +25,7 @@ help:
 	@echo "make bench-retention  retention over a year of hourly partitions (files/s) and delete throughput (rows/s rewritten)"
 	@echo "make bench-cq       continuous queries: source rows/s of a 1-hour rollup of a day of Arc's shape, ingest rec/s with and without CQs"
 	@echo "make bench-import   arcd import of a 1 GB CSV and of a Parquet file: rows/s, MB/s, peak RSS"
+	@echo "make bench-ceiling  arcd (WAL sync and off) as a fraction of the HTTP ceiling (a null AOT Kestrel server), same load, same run"
 	@echo "make bench-s3       Storage:Backend=s3 (Ceph RGW, started here) against local disk: ingest rec/s and p99, day queries cold/warm with GETs"
 	@echo "make bench-wal      records/s and latency for Wal:Mode sync, async and off (Arc's benchmark shape)"
 	@echo "make crash-test     kill -9 the AOT daemon under load 200 times; every acknowledged row must be in Parquet once"
@@ -93,6 +94,11 @@ bench-wal: publish
 .PHONY: bench-import
 bench-import: publish
 	python3 bench/scripts/import_bench.py
+
+.PHONY: bench-ceiling
+bench-ceiling: publish
+	$(DOTNET) publish bench/Arcd.Bench -c Release -r $(RID) -o $(BENCH_DIR)
+	bench/scripts/ceiling.sh 15 32
 
 .PHONY: bench-s3
 bench-s3: publish
