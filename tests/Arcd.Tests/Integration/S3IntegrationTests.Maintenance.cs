@@ -127,7 +127,9 @@ public sealed partial class S3IntegrationTests
         var s3 = rgw.NewBucket(prefix: "arc");
         string[] settings = [.. Settings(s3).Where(a => a != "--Retention:Enabled=false"), "--Ingest:MaxBufferAge=00:00:00.100", "--Query:ListingCacheTtl=00:00:00"];
         await using var daemon = await DaemonProcess.StartAsync(temp.Path, settings);
-        long MicrosDaysAgo(int days) => (DateTime.UtcNow.AddDays(-days) - DateTime.UnixEpoch).Ticks / 10;
+        // Each batch's 100 seconds sit inside one hour (one object each), whatever the clock reads.
+        var thisHour = DateTime.UtcNow.Ticks / TimeSpan.TicksPerHour * TimeSpan.TicksPerHour;
+        long MicrosDaysAgo(int days) => (new DateTime(thisHour, DateTimeKind.Utc).AddDays(-days) - DateTime.UnixEpoch).Ticks / 10;
         foreach (var (days, first) in new[] { (50, 0), (40, 100), (2, 200) })
         {
             using var response = await daemon.PostMsgPackAsync(Rows(first, 100, MicrosDaysAgo(days)), database: "db");
