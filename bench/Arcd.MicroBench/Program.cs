@@ -21,6 +21,20 @@ if (args.Length >= 1 && args[0] == "check")
     var summary = BenchmarkRunner.Run<IngestBenchmarks>(config);
     return Check(summary, budgets);
 }
+// arcd-microbench loop NAME SECONDS : runs one benchmark method in a loop (for perf record with DOTNET_PerfMapEnabled=1).
+if (args.Length >= 3 && args[0] == "loop")
+{
+    var benchmarks = new IngestBenchmarks();
+    benchmarks.Setup();
+    var method = typeof(IngestBenchmarks).GetMethod(args[1]) ?? throw new ArgumentException($"no benchmark {args[1]}");
+    var until = DateTime.UtcNow.AddSeconds(double.Parse(args[2], CultureInfo.InvariantCulture));
+    var calls = 0;
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    while (DateTime.UtcNow < until) { method.Invoke(benchmarks, null); calls++; }
+    var rows = method.GetCustomAttribute<RowsPerOperationAttribute>()?.Rows ?? 1;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{args[1]}: {calls} calls, {clock.Elapsed.TotalNanoseconds / calls / rows:F1} ns/row"));
+    return 0;
+}
 BenchmarkSwitcher.FromAssembly(typeof(IngestBenchmarks).Assembly).Run(args);
 return 0;
 

@@ -9,17 +9,18 @@ public readonly record struct ParquetColumn(string Name, ColumnKind Kind);
 /// <summary>
 /// arcd's own Parquet encoder for its fixed column types: <c>time</c> REQUIRED INT64
 /// TIMESTAMP(MICROS, UTC); value columns OPTIONAL INT64, DOUBLE, BOOLEAN, or BYTE_ARRAY UTF8 with
-/// a dictionary page; PLAIN data pages (v1) with RLE definition levels; min/max/null-count
+/// a dictionary page, INT64 and DOUBLE with one while their distinct values are few (Arc's writer does the same); otherwise PLAIN data pages (v1) with RLE definition levels; min/max/null-count
 /// statistics on every chunk; snappy, zstd or no compression; one or more row groups, each sorted
 /// by time. Parquet.Net 6.1 was the first writer, and it wrote the statistics of TIMESTAMP(MICROS)
 /// columns in milliseconds, which made DuckDB sort and prune wrongly, so the format is ours;
-/// Parquet.Net and DuckDB stay as the readers in tests. The pieces: <see cref="ValueChunks"/> and
+/// Parquet.Net and DuckDB stay as the readers in tests. The pieces: <see cref="ValueChunks"/>, <see cref="NumberChunks"/> and
 /// <see cref="StringChunks"/> (encodings per type), <see cref="PageWriter"/> (pages),
 /// <see cref="FooterWriter"/> (the Thrift footer), <see cref="ParquetFormat"/> (the numbers).
 /// </summary>
 public sealed class ParquetFileWriter : IDisposable
 {
     private readonly PageWriter _writer;
+    private readonly NumberDictionary _numbers = new();
     private readonly IReadOnlyList<ParquetColumn> _schema;
     private readonly List<RowGroupInfo> _rowGroups = [];
     private bool _finished;
@@ -55,8 +56,7 @@ public sealed class ParquetFileWriter : IDisposable
                 var nulls = DefinitionLevels.Fill(column, order, start, rows, levels);
                 chunks.Add(column.Kind switch
                 {
-                    ColumnKind.Int64 => ValueChunks.WriteInt64(_writer, column, order, start, rows, levels, nulls),
-                    ColumnKind.Float64 => ValueChunks.WriteDouble(_writer, column, order, start, rows, levels, nulls),
+                    ColumnKind.Int64 or ColumnKind.Float64 => NumberChunks.Write(_writer, _numbers, column, order, start, rows, levels, nulls),
                     ColumnKind.Boolean => ValueChunks.WriteBoolean(_writer, column, order, start, rows, levels, nulls),
                     _ => StringChunks.Write(_writer, column, order, start, rows, levels, nulls),
                 });
@@ -79,7 +79,11 @@ public sealed class ParquetFileWriter : IDisposable
         FooterWriter.Write(_writer, _schema, _rowGroups, keyValueMetadata);
     }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _numbers.Dispose();
+    }
 
     /// <summary>Rows [start, end) of a time-ordered buffer as one file with one row group, with Arc's <c>arc:tags</c> when the buffer has tags.</summary>
     public static void Write(Stream output, MeasurementBuffer buffer, TimeOrder order, int start, int end, ParquetSettings settings)
@@ -111,8 +115,7 @@ public sealed class ParquetFileWriter : IDisposable
             var levels = new int[1];
             chunks.Add(column.Kind switch
             {
-                ColumnKind.Int64 => ValueChunks.WriteInt64(_writer, empty, none, 0, 0, levels, 0),
-                ColumnKind.Float64 => ValueChunks.WriteDouble(_writer, empty, none, 0, 0, levels, 0),
+                ColumnKind.Int64 or ColumnKind.Float64 => NumberChunks.Write(_writer, _numbers, empty, none, 0, 0, levels, 0),
                 ColumnKind.Boolean => ValueChunks.WriteBoolean(_writer, empty, none, 0, 0, levels, 0),
                 _ => StringChunks.Write(_writer, empty, none, 0, 0, levels, 0),
             });

@@ -24,10 +24,15 @@ public class ParquetFileWriterTests
         string[] strings = ["", "a", "host-1", "é ü 漢字", new string('x', 300), "z"];
         var nullRate = random.Next(4) switch { 0 => 0.0, 1 => 1.0, _ => random.NextDouble() * 0.5 };
         bool IsNull() => random.NextDouble() < nullRate;
+        // Half the samples draw numbers from a few values (a dictionary chunk), half mostly distinct (PLAIN).
+        long NextInt() => random.Next(5) == 0 ? extremeInts[random.Next(4)] : random.NextInt64();
+        double NextDouble() => random.Next(5) == 0 ? extremeDoubles[random.Next(6)] : random.NextDouble() * 1e6 - 5e5;
+        var intPool = Enumerable.Range(0, random.Next(2) == 0 ? Math.Max(1, rows / 16) : 0).Select(_ => NextInt()).ToArray();
+        var doublePool = Enumerable.Range(0, random.Next(2) == 0 ? Math.Max(1, rows / 16) : 0).Select(_ => NextDouble()).ToArray();
         return new Sample(
             Enumerable.Range(0, rows).Select(_ => 1_700_000_000_000_000L + random.NextInt64(-10_000_000_000, 10_000_000_000)).ToArray(),
-            Enumerable.Range(0, rows).Select(_ => IsNull() ? (long?)null : random.Next(5) == 0 ? extremeInts[random.Next(4)] : random.NextInt64()).ToArray(),
-            Enumerable.Range(0, rows).Select(_ => IsNull() ? (double?)null : random.Next(5) == 0 ? extremeDoubles[random.Next(6)] : random.NextDouble() * 1e6 - 5e5).ToArray(),
+            Enumerable.Range(0, rows).Select(_ => IsNull() ? (long?)null : intPool.Length > 0 ? intPool[random.Next(intPool.Length)] : NextInt()).ToArray(),
+            Enumerable.Range(0, rows).Select(_ => IsNull() ? (double?)null : doublePool.Length > 0 ? doublePool[random.Next(doublePool.Length)] : NextDouble()).ToArray(),
             Enumerable.Range(0, rows).Select(_ => IsNull() ? (bool?)null : random.Next(2) == 0).ToArray(),
             Enumerable.Range(0, rows).Select(_ => IsNull() ? null : random.Next(3) == 0 ? $"s{random.Next(rows)}" : strings[random.Next(strings.Length)]).ToArray());
     }
@@ -81,6 +86,39 @@ public class ParquetFileWriterTests
         var expected = Enumerable.Range(0, rows).ToArray();
         AssertDuckDbReads(path, sample, expected);
         await AssertParquetNetReads(path, sample, expected);
+    }
+
+    [Fact]
+    public async Task Number_columns_of_few_values_get_a_dictionary_and_mostly_distinct_ones_stay_plain()
+    {
+        const int rows = 20_000;
+        var random = new Random(5);
+        double[] gauges = [double.NaN, BitConverter.Int64BitsToDouble(unchecked((long)0xFFF8_0000_0000_0001)), -0.0, 0.0, 12.5, double.NegativeInfinity];
+        var few = new Sample(
+            Enumerable.Range(0, rows).Select(r => 1_700_000_000_000_000L + r * 10_000L).ToArray(),
+            Enumerable.Range(0, rows).Select(r => r % 11 == 0 ? null : (long?)(r % 7 - 3)).ToArray(),
+            Enumerable.Range(0, rows).Select(r => r % 13 == 0 ? null : (double?)gauges[random.Next(gauges.Length)]).ToArray(),
+            new bool?[rows], new string?[rows]);
+        var distinct = few with
+        {
+            Ints = Enumerable.Range(0, rows).Select(_ => (long?)random.NextInt64()).ToArray(),
+            Doubles = Enumerable.Range(0, rows).Select(_ => (double?)random.NextDouble()).ToArray(),
+        };
+        using var temp = new TempDirectory();
+        foreach (var (name, sample, dictionary) in new[] { ("few", few, true), ("distinct", distinct, false) })
+        {
+            using var buffer = ToBuffer(sample);
+            using var order = TimeOrder.Compute(buffer.Time.Int64Values);
+            var path = Path.Combine(temp.Path, $"{name}.parquet");
+            await using (var file = File.Create(path))
+                ParquetFileWriter.Write(file, buffer, order, 0, rows, ParquetSettings.Default, [new("arc:tags", "host")]);
+            var encodings = DuckDb.Query($"SELECT path_in_schema, encodings FROM parquet_metadata('{path}')").ToDictionary(r => (string)r[0]!, r => (string)r[1]!);
+            Assert.Equal(dictionary, encodings["i"].Contains("RLE_DICTIONARY", StringComparison.Ordinal));
+            Assert.Equal(dictionary, encodings["d"].Contains("RLE_DICTIONARY", StringComparison.Ordinal));
+            var expected = Enumerable.Range(0, rows).Select(r => order.SourceRow(r)).ToArray();
+            AssertDuckDbReads(path, sample, expected);
+            await AssertParquetNetReads(path, sample, expected);
+        }
     }
 
     [Theory]
