@@ -49,8 +49,8 @@ public static class FileReplacement
             void Publish()
             {
                 storage.Put(manifest.Path, s => Serialize(manifest, s));
-                readers.Register(pending);
-                if (!readers.WaitForEarlierReaders(ReaderWait))
+                var registered = readers.Register(pending);
+                if (!readers.WaitForReadersBefore(registered, ReaderWait))
                     throw new TimeoutException($"queries still running after {ReaderWait}: replacement of {inputs.Count} files abandoned");
                 CrashPoints.Hit("replace-before-visible");
             }

@@ -73,9 +73,19 @@ public sealed class ReadEpochs
         }
     }
 
-    public void Register(PendingReplacement replacement)
+    /// <summary>
+    /// Registers a replacement and starts a new epoch in the same step; returns that epoch. Readers
+    /// that begin from here see the replacement, so only the earlier ones need waiting for
+    /// (<see cref="WaitForReadersBefore"/>): a boundary taken later also waited for readers that
+    /// began in between, which could be the very readers the replacement's publisher was serving.
+    /// </summary>
+    public long Register(PendingReplacement replacement)
     {
-        lock (_lock) _pending.Add(replacement);
+        lock (_lock)
+        {
+            _pending.Add(replacement);
+            return ++_epoch;
+        }
     }
 
     public void Unregister(PendingReplacement replacement)
@@ -88,6 +98,12 @@ public sealed class ReadEpochs
     {
         long boundary;
         lock (_lock) boundary = ++_epoch;
+        return WaitForReadersBefore(boundary, timeout);
+    }
+
+    /// <summary>Waits until every reader of an epoch before <paramref name="boundary"/> has finished; false on timeout.</summary>
+    public bool WaitForReadersBefore(long boundary, TimeSpan timeout)
+    {
         var deadline = DateTime.UtcNow + timeout;
         lock (_lock)
         {
