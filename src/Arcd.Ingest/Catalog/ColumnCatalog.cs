@@ -85,7 +85,8 @@ public sealed class ColumnCatalog : IDisposable
     public bool TryAdmit(string database, IReadOnlyList<ColumnBatch> batches, out string? error, out string? column)
     {
         List<((string, string, string) Key, KindClass Kind)>? added = null;
-        var seen = new Dictionary<(string, string, string), KindClass>();
+        // One batch cannot name a column twice (decoders refuse that), so only several batches need the in-request map.
+        var seen = batches.Count > 1 ? new Dictionary<(string, string, string), KindClass>() : null;
         foreach (var batch in batches)
         {
             foreach (var c in batch.Columns)
@@ -94,12 +95,15 @@ public sealed class ColumnCatalog : IDisposable
                 if (c.NullCount == c.Count) continue;
                 var key = (database, batch.Measurement, c.Name);
                 var kind = Classify(c.Kind);
-                if (seen.TryGetValue(key, out var inRequest))
+                if (seen is not null)
                 {
-                    if (inRequest != kind) return Conflict(batch.Measurement, c.Name, inRequest, kind, "elsewhere in this request", out error, out column);
-                    continue;
+                    if (seen.TryGetValue(key, out var inRequest))
+                    {
+                        if (inRequest != kind) return Conflict(batch.Measurement, c.Name, inRequest, kind, "elsewhere in this request", out error, out column);
+                        continue;
+                    }
+                    seen.Add(key, kind);
                 }
-                seen.Add(key, kind);
                 if (_known.TryGetValue(key, out var known))
                 {
                     if (known != kind) return Conflict(batch.Measurement, c.Name, known, kind, "in earlier writes", out error, out column);

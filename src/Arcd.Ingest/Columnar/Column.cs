@@ -120,7 +120,7 @@ public sealed class Column : IDisposable
     {
         _interned?.Dispose();
         _interned = null;
-        if (_codes is not null) ArrayPool<int>.Shared.Return(_codes);
+        if (_codes is not null) ColumnArrays<int>.Return(_codes);
         _codes = null;
     }
 
@@ -158,9 +158,9 @@ public sealed class Column : IDisposable
     public void PromoteInt64ToFloat64()
     {
         if (Kind != ColumnKind.Int64) throw new InvalidOperationException($"column '{Name}' is {Kind}, not Int64");
-        var doubles = ArrayPool<double>.Shared.Rent(Capacity);
+        var doubles = ColumnArrays<double>.Rent(Capacity);
         for (var i = 0; i < Count; i++) doubles[i] = _int64![i];
-        ArrayPool<long>.Shared.Return(_int64!);
+        ColumnArrays<long>.Return(_int64!);
         _int64 = null;
         _float64 = doubles;
         Kind = ColumnKind.Float64;
@@ -219,7 +219,7 @@ public sealed class Column : IDisposable
             return;
         }
         var distinct = source._interned!.Count;
-        var remap = ArrayPool<int>.Shared.Rent(Math.Max(distinct, 1));
+        var remap = ColumnArrays<int>.Rent(Math.Max(distinct, 1));
         try
         {
             for (var d = 0; d < distinct; d++)
@@ -237,7 +237,7 @@ public sealed class Column : IDisposable
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(remap);
+            ColumnArrays<int>.Return(remap);
         }
     }
 
@@ -260,12 +260,12 @@ public sealed class Column : IDisposable
 
     public void Dispose()
     {
-        if (_int64 is not null) ArrayPool<long>.Shared.Return(_int64);
-        if (_float64 is not null) ArrayPool<double>.Shared.Return(_float64);
-        if (_bool is not null) ArrayPool<bool>.Shared.Return(_bool);
-        if (_stringEnds is not null) ArrayPool<int>.Shared.Return(_stringEnds);
-        if (_stringBytes is not null) ArrayPool<byte>.Shared.Return(_stringBytes);
-        if (_validity is not null) ArrayPool<ulong>.Shared.Return(_validity);
+        if (_int64 is not null) ColumnArrays<long>.Return(_int64);
+        if (_float64 is not null) ColumnArrays<double>.Return(_float64);
+        if (_bool is not null) ColumnArrays<bool>.Return(_bool);
+        if (_stringEnds is not null) ColumnArrays<int>.Return(_stringEnds);
+        if (_stringBytes is not null) ColumnArrays<byte>.Return(_stringBytes);
+        if (_validity is not null) ColumnArrays<ulong>.Return(_validity);
         StopInterning();
         _int64 = null;
         _float64 = null;
@@ -281,13 +281,13 @@ public sealed class Column : IDisposable
     {
         switch (Kind)
         {
-            case ColumnKind.Int64: _int64 = ArrayPool<long>.Shared.Rent(capacity); capacity = _int64.Length; break;
-            case ColumnKind.Float64: _float64 = ArrayPool<double>.Shared.Rent(capacity); capacity = _float64.Length; break;
-            case ColumnKind.Boolean: _bool = ArrayPool<bool>.Shared.Rent(capacity); capacity = _bool.Length; break;
+            case ColumnKind.Int64: _int64 = ColumnArrays<long>.Rent(capacity); capacity = _int64.Length; break;
+            case ColumnKind.Float64: _float64 = ColumnArrays<double>.Rent(capacity); capacity = _float64.Length; break;
+            case ColumnKind.Boolean: _bool = ColumnArrays<bool>.Rent(capacity); capacity = _bool.Length; break;
             case ColumnKind.String:
-                _stringEnds = ArrayPool<int>.Shared.Rent(capacity);
+                _stringEnds = ColumnArrays<int>.Rent(capacity);
                 capacity = _stringEnds.Length;
-                _codes = ArrayPool<int>.Shared.Rent(capacity);
+                _codes = ColumnArrays<int>.Rent(capacity);
                 _interned = new StringDictionary();
                 break;
         }
@@ -320,7 +320,7 @@ public sealed class Column : IDisposable
 
     private void EnsureStringBytes(int required)
     {
-        if (_stringBytes is null) _stringBytes = ArrayPool<byte>.Shared.Rent(Math.Max(required, 256));
+        if (_stringBytes is null) _stringBytes = ColumnArrays<byte>.Rent(Math.Max(required, 256));
         else if (required > _stringBytes.Length) _stringBytes = Regrow(_stringBytes, Math.Max(required, _stringBytes.Length * 2), _stringByteCount);
     }
 
@@ -328,7 +328,7 @@ public sealed class Column : IDisposable
     private void EnsureValidity(int rows)
     {
         if (_validity is not null) return;
-        _validity = ArrayPool<ulong>.Shared.Rent(WordsFor(Math.Max(Capacity, rows)));
+        _validity = ColumnArrays<ulong>.Rent(WordsFor(Math.Max(Capacity, rows)));
         _validity.AsSpan().Fill(ulong.MaxValue);
     }
 
@@ -336,9 +336,9 @@ public sealed class Column : IDisposable
 
     private static T[] Regrow<T>(T[] old, int capacity, int used)
     {
-        var next = ArrayPool<T>.Shared.Rent(capacity);
+        var next = ColumnArrays<T>.Rent(capacity);
         old.AsSpan(0, used).CopyTo(next);
-        ArrayPool<T>.Shared.Return(old);
+        ColumnArrays<T>.Return(old);
         return next;
     }
 }

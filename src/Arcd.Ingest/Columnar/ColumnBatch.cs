@@ -9,7 +9,7 @@ public sealed class ColumnBatch : IDisposable
 {
     public const string TimeColumnName = "time";
 
-    private readonly List<Column> _columns = [];
+    private readonly List<Column> _columns = new(8);
 
     public ColumnBatch(string measurement, int expectedRows = 16)
     {

@@ -3,7 +3,7 @@ namespace Arcd.Ingest.Columnar;
 /// <summary>Everything one request decoded to: one or more batches (one per measurement and payload shape).</summary>
 public sealed class DecodedWrite : IDisposable
 {
-    private readonly List<ColumnBatch> _batches = [];
+    private List<ColumnBatch> _batches = new(1);
 
     public IReadOnlyList<ColumnBatch> Batches => _batches;
 
@@ -23,8 +23,8 @@ public sealed class DecodedWrite : IDisposable
     /// <summary>Hands the batches over (to the engine); this object no longer disposes them.</summary>
     public List<ColumnBatch> Detach()
     {
-        var batches = new List<ColumnBatch>(_batches);
-        _batches.Clear();
+        var batches = _batches;
+        _batches = [];
         TotalRows = 0;
         return batches;
     }

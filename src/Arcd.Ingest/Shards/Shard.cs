@@ -179,7 +179,7 @@ internal sealed partial class Shard
             {
                 if (item.Replayed is not null) continue;
                 item.Completion?.Fail(new WalUnavailableException(ex.Message, ex));
-                foreach (var batch in item.Batches) batch.Dispose();
+                for (var b = 0; b < item.Batches.Count; b++) item.Batches[b].Dispose(); // indexed: foreach over the interface boxed an enumerator
                 _engine.Budget.Release(item.ReservedBytes);
                 item.Log = LogState.Failed;
             }
@@ -210,7 +210,7 @@ internal sealed partial class Shard
                 var reserved = batch.ApproximateBytes;
                 var key = (item.Database, batch.Measurement, origin);
                 if (!_buffers.TryGetValue(key, out var open)) _buffers.Add(key, open = []);
-                var buffer = open.Find(b => b.HasSameSchema(batch));
+                var buffer = SameSchema(open, batch);
                 if (buffer is not null)
                 {
                     buffer.Append(batch, reserved, position);
@@ -242,8 +242,16 @@ internal sealed partial class Shard
         }
         finally
         {
-            foreach (var batch in item.Batches) batch.Dispose();
+            for (var b = 0; b < item.Batches.Count; b++) item.Batches[b].Dispose(); // indexed: foreach over the interface boxed an enumerator
         }
+    }
+
+    // A loop, not List.Find with a lambda: that allocated a closure and a delegate per batch.
+    private static MeasurementBuffer? SameSchema(List<MeasurementBuffer> open, ColumnBatch batch)
+    {
+        foreach (var buffer in open)
+            if (buffer.HasSameSchema(batch)) return buffer;
+        return null;
     }
 
     private MeasurementBuffer Start(string database, ColumnBatch batch, long reserved, WalPosition? position)

@@ -57,17 +57,20 @@ public sealed class LocalFileStorage : IFileStorage
         Posix.FsyncDirectory(directory);
     }
 
-    /// <summary>Retention may remove an emptied partition directory between our create and our open: create it again, once.</summary>
+    /// <summary>
+    /// Retention may remove an emptied partition directory between our create and our open: create it again, once.
+    /// Unbuffered (bufferSize 0): writers hand over whole pages and documents, and a 64 KiB buffer per file was garbage per flush.
+    /// </summary>
     private FileStream CreateTemp(string directory, string tempPath)
     {
         try
         {
-            return new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.None);
+            return new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.None);
         }
         catch (DirectoryNotFoundException)
         {
             EnsureDirectory(directory);
-            return new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.None);
+            return new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.None);
         }
     }
 

@@ -54,6 +54,7 @@ public class ColumnarMsgPackDecoderFuzzTests
     [Theory]
     [InlineData("82a16da16da7636f6c756d6e7381a176dd7fffffff")] // array32 claiming 2^31-1 elements
     [InlineData("dd7fffffff")] // top-level array claiming 2^31-1 payloads
+    [InlineData("82A1A16DA16DA7636F6C75656E7381A17692D38000000000000000CF7FFFFFFFFFFFFFFF")] // a fuzz case that once allocated 100 KB
     [InlineData("81a56261746368dd7fffffff")] // batch claiming 2^31-1 elements
     public void Regressions(string hex)
     {
@@ -63,6 +64,8 @@ public class ColumnarMsgPackDecoderFuzzTests
 
     private static void DecodeBounded(byte[] body, int caseNumber, ref int roundTrips)
     {
+        Ingest.Columnar.ColumnArrays.CreatePools(); // pools and the name cache are made once per process, not per decode
+        Ingest.Wire.NameCache.Get("time"u8);
         var before = GC.GetAllocatedBytesForCurrentThread();
         Ingest.Columnar.DecodedWrite? write = null;
         try

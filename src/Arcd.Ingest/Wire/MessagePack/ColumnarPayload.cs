@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using Arcd.Ingest.Columnar;
 using MessagePack;
 
@@ -33,7 +34,7 @@ internal static class ColumnarPayload
         {
             if (reader.NextMessagePackType != MessagePackType.String)
                 return Fail(out failure, RejectReason.InvalidColumnName, $"column name at byte {reader.Consumed} is {MsgPackValues.Describe(reader.NextMessagePackType)}, expected a string");
-            var name = reader.ReadString() ?? ""; // a handful per request: a string each is cheaper than interning
+            var name = reader.TryReadStringSpan(out var utf8) ? context.Intern(utf8) : reader.ReadString() ?? "";
             if (!TryCheckName(name, limits, out failure)) return false;
             if (name == ColumnBatch.TimeColumnName ? sawTime : batch.Find(name) is not null)
                 return Fail(out failure, RejectReason.DuplicateColumn, $"column '{name}' appears twice", name);
@@ -108,9 +109,72 @@ internal static class ColumnarPayload
                 return Fail(out failure, reason, message, ColumnBatch.TimeColumnName);
             }
             time.AppendInt64(micros);
+            row += AppendTimeRun(ref reader, time, length - row - 1, unit);
         }
         failure = default;
         return true;
+    }
+
+    /// <summary>
+    /// Like <see cref="AppendFloat64Run"/> for the time column: int64 and uint64 values (0xd3 or 0xcf
+    /// and 8 big-endian bytes) in the unit already detected, each converted and range-checked as the general path
+    /// does; a value that fails is left to the general path, which reports it.
+    /// </summary>
+    private static int AppendTimeRun(ref MessagePackReader reader, Column time, int rows, TimeUnit unit)
+    {
+        if (rows == 0 || !TryRest(ref reader, out var bytes)) return 0;
+        var taken = 0;
+        var at = 0;
+        while (taken < rows && at + 9 <= bytes.Length && bytes[at] is MessagePackCode.Int64 or MessagePackCode.UInt64)
+        {
+            // msgpack-python and MessagePack-CSharp pack today's timestamps as uint64; one past int64 is the general path's error.
+            var value = BinaryPrimitives.ReadInt64BigEndian(bytes.Slice(at + 1, 8));
+            if (bytes[at] == MessagePackCode.UInt64 && value < 0) break;
+            if (!TimeUnits.TryToMicros(value, unit, out var micros) || !TimeUnits.IsRepresentable(micros)) break;
+            time.AppendInt64(micros);
+            at += 9;
+            taken++;
+        }
+        if (at > 0) reader.ReadRaw(at);
+        return taken;
+    }
+
+    /// <summary>Like <see cref="AppendFloat64Run"/> for strings: fixstr and str8 values up to the per-value cap.</summary>
+    private static int AppendStringRun(ref MessagePackReader reader, Column column, int rows, int maxStringBytes)
+    {
+        if (rows == 0 || !TryRest(ref reader, out var bytes)) return 0;
+        var taken = 0;
+        var at = 0;
+        while (taken < rows && at < bytes.Length)
+        {
+            var code = bytes[at];
+            int header, length;
+            if (code is >= MessagePackCode.MinFixStr and <= MessagePackCode.MaxFixStr)
+            {
+                header = 1;
+                length = code - MessagePackCode.MinFixStr;
+            }
+            else if (code == MessagePackCode.Str8 && at + 1 < bytes.Length)
+            {
+                header = 2;
+                length = bytes[at + 1];
+            }
+            else break;
+            if (length > maxStringBytes || at + header + length > bytes.Length) break;
+            column.AppendString(bytes.Slice(at + header, length));
+            at += header + length;
+            taken++;
+        }
+        if (at > 0) reader.ReadRaw(at);
+        return taken;
+    }
+
+    /// <summary>The bytes the reader has not read yet, when they are one span (a request body always is).</summary>
+    private static bool TryRest(ref MessagePackReader reader, out ReadOnlySpan<byte> bytes)
+    {
+        var rest = reader.Sequence.Slice(reader.Position);
+        bytes = rest.IsSingleSegment ? rest.FirstSpan : default;
+        return rest.IsSingleSegment;
     }
 
     private static bool TryReadValues(ref MessagePackReader reader, string name, int length, DecodeLimits limits, out Column? column, out PayloadFailure failure)
@@ -148,7 +212,11 @@ internal static class ColumnarPayload
                     var value = reader.ReadDouble();
                     column ??= Start(name, ColumnKind.Float64, length, leadingNulls);
                     if (column.Kind == ColumnKind.Int64) column.PromoteInt64ToFloat64();
-                    if (column.Kind == ColumnKind.Float64) column.AppendFloat64(value);
+                    if (column.Kind == ColumnKind.Float64)
+                    {
+                        column.AppendFloat64(value);
+                        row += AppendFloat64Run(ref reader, column, length - row - 1);
+                    }
                     else problem = "float";
                     break;
                 }
@@ -174,6 +242,7 @@ internal static class ColumnarPayload
                         column = null;
                         return Fail(out failure, RejectReason.LimitExceeded, $"string at row {row} of column '{name}' is {tooLong} bytes, over the limit of {limits.MaxStringBytes}", name);
                     }
+                    row += AppendStringRun(ref reader, column, length - row - 1, limits.MaxStringBytes);
                     break;
                 }
                 default:
@@ -194,6 +263,27 @@ internal static class ColumnarPayload
         column ??= Start(name, ColumnKind.String, length, leadingNulls);
         failure = default;
         return true;
+    }
+
+    /// <summary>
+    /// The run of float64 values that follows, read straight from the body's bytes (0xcb and 8
+    /// big-endian bytes each) rather than value by value through the reader: a column of doubles is
+    /// most of a request. Stops at the first other type, which the general loop then reads; returns
+    /// how many rows it took, at most <paramref name="rows"/>.
+    /// </summary>
+    private static int AppendFloat64Run(ref MessagePackReader reader, Column column, int rows)
+    {
+        if (rows == 0 || !TryRest(ref reader, out var bytes)) return 0;
+        var taken = 0;
+        var at = 0;
+        while (taken < rows && at + 9 <= bytes.Length && bytes[at] == MessagePackCode.Float64)
+        {
+            column.AppendFloat64(BinaryPrimitives.ReadDoubleBigEndian(bytes.Slice(at + 1, 8)));
+            at += 9;
+            taken++;
+        }
+        if (at > 0) reader.ReadRaw(at);
+        return taken;
     }
 
     /// <summary>Appends a string's UTF-8 bytes; false (with its size) when over the per-value cap.</summary>

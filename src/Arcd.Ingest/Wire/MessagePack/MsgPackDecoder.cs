@@ -103,13 +103,8 @@ public static class MsgPackDecoder
 /// <summary>State of one decode: the output, the row builders per measurement, row counting.</summary>
 internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisposable
 {
-    private const int MaxInterned = 4096;
-    private const int MaxInternedChars = 256;
-
-    private readonly Dictionary<string, RowBatchBuilder> _rows = new(StringComparer.Ordinal);
-    // Made on the first name interned (row records); columnar requests never need it.
-    private Dictionary<string, string>? _names;
-    private Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _namesByChars;
+    // Made on the first row record; columnar requests never need it.
+    private Dictionary<string, RowBatchBuilder>? _rows;
     private string[] _compactFieldNames = [];
 
     /// <summary>The tag names of the row being read (row format), reused from row to row.</summary>
@@ -120,26 +115,8 @@ internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisp
     public byte[] TextScratch => _textScratch ??= new byte[64];
     private byte[]? _textScratch;
 
-    /// <summary>
-    /// The key or name in <paramref name="utf8"/> as a string, made once per request: row records
-    /// repeat the same keys (m, t, fields, tag and field names) in every row.
-    /// </summary>
-    public string Intern(ReadOnlySpan<byte> utf8)
-    {
-        if (utf8.Length > MaxInternedChars) return System.Text.Encoding.UTF8.GetString(utf8);
-        if (_names is null)
-        {
-            _names = new Dictionary<string, string>(StringComparer.Ordinal);
-            _namesByChars = _names.GetAlternateLookup<ReadOnlySpan<char>>();
-        }
-        Span<char> chars = stackalloc char[MaxInternedChars];
-        var length = System.Text.Encoding.UTF8.GetChars(utf8, chars);
-        var text = chars[..length];
-        if (_namesByChars.TryGetValue(text, out var known)) return known;
-        var made = new string(text);
-        if (_names.Count < MaxInterned) _names.Add(made, made);
-        return made;
-    }
+    /// <summary>The key or name in <paramref name="utf8"/> as a string, made once per process (<see cref="NameCache"/>).</summary>
+    public string Intern(ReadOnlySpan<byte> utf8) => NameCache.Get(utf8);
 
     /// <summary><c>field_0</c>, <c>field_1</c>, … for the compact <c>f</c> array.</summary>
     public string CompactFieldName(int index)
@@ -163,6 +140,7 @@ internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisp
 
     public RowBatchBuilder RowsFor(string measurement)
     {
+        _rows ??= new Dictionary<string, RowBatchBuilder>(StringComparer.Ordinal);
         if (!_rows.TryGetValue(measurement, out var builder)) _rows.Add(measurement, builder = new RowBatchBuilder(measurement));
         return builder;
     }
@@ -177,14 +155,18 @@ internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisp
     /// <summary>Moves the row builders' batches into the output.</summary>
     public void Finish()
     {
+        if (_rows is null) return;
         foreach (var builder in _rows.Values) Output.Add(builder.Build());
         _rows.Clear();
     }
 
     public void Dispose()
     {
-        foreach (var builder in _rows.Values) builder.Dispose();
-        _rows.Clear();
+        if (_rows is not null)
+        {
+            foreach (var builder in _rows.Values) builder.Dispose();
+            _rows.Clear();
+        }
         Output.Dispose();
     }
 }
