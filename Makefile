@@ -17,7 +17,7 @@ help:
 	@echo "make install        install binary, config and service (systemd on Linux, launchd on macOS); DESTDIR honoured"
 	@echo "make uninstall      remove what install put in place (data is kept)"
 	@echo "make bench-check    micro benchmarks (BenchmarkDotNet, in memory); fails when one allocates over bench/allocation-budgets.json"
-	@echo "make bench-results  regenerate bench/results/RESULTS.md (throughput, latency, CPU, memory, start-up, allocations, peers)"
+	@echo "make bench-results  regenerate bench/results/RESULTS.md: every figure as a ratio in one run (ceiling, baseline commit, peers, micro)"
 	@echo "make bench-peers    InfluxDB 1.x, VictoriaMetrics and arcd under the same line-protocol load, with ratios"
 	@echo "make profile        perf CPU profile of the AOT binary under load: folded stacks, SVG flame graph, top functions"
 	@echo "make bench-startup  median exec->/health, exec->first 204 and idle RSS over 20 starts"
@@ -75,7 +75,7 @@ crash-test: publish
 
 .PHONY: bench-results
 bench-results:
-	bench/scripts/results.sh 20
+	bench/scripts/results.sh 15
 
 .PHONY: bench-peers
 bench-peers: publish
