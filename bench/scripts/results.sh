@@ -65,6 +65,13 @@ load current-sync-64 artifacts/aot/arcd sync msgpack-columnar 64
 third=$(python3 -c "import json; print(int(json.load(open('$raw/current-sync-32.json'))['records_per_sec'] / 3))")
 load baseline-open-third artifacts/baseline/arcd sync msgpack-columnar 32 "$third"
 load current-open-third artifacts/aot/arcd sync msgpack-columnar 32 "$third"
+load current-off-open-third artifacts/aot/arcd off msgpack-columnar 32 "$third"
+# The same open loop against the null server: the p99 this machine and client allow at all.
+artifacts/bench/arcd-bench ceiling --port $port --host 127.0.0.1 2>"$work/ceiling.log" &
+ceiling=$!
+until curl -s -o /dev/null -X POST http://127.0.0.1:$port/; do sleep 0.05; done
+drive ceiling-open-third msgpack-columnar 32 "$third" "$ceiling"
+kill -TERM $ceiling; wait $ceiling || true
 load current-rows-sync-64 artifacts/aot/arcd sync msgpack-row 64
 
 bench/scripts/peers.sh "$seconds" 16 >/dev/null

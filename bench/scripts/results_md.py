@@ -20,6 +20,7 @@ base, cur = rev("baseline"), rev("current")
 b32, c32, c_off = j("baseline-sync-32"), j("current-sync-32"), j("current-off-32")
 b64, c64 = j("baseline-sync-64"), j("current-sync-64")
 b_open, c_open = j("baseline-open-third"), j("current-open-third")
+c_off_open, ceil_open = j("current-off-open-third"), j("ceiling-open-third")
 mb, mc = micro("baseline"), micro("current")
 ceil = ceiling["records_per_sec"]
 vm = peers["victoria-metrics"]["records_per_sec"]
@@ -43,6 +44,7 @@ targets = [
      "≤ 400 MiB", verdict(c64["server_peak_rss_mib"] <= 400)),
     (f"open loop at ⅓ of the closed-loop maximum ({c_open['rate'] / 1e6:.2f}M rec/s), p99", f"{b_open['p99_ms']:.1f} ms",
      f"{c_open['p99_ms']:.1f} ms", "≤ 2 ms", verdict(c_open["p99_ms"] <= 2)),
+    ("  (same open loop: WAL off; the null server)", "", f"{c_off_open['p99_ms']:.1f} ms; {ceil_open['p99_ms']:.1f} ms", "", ""),
     ("EncodeParquetSnappy, ns per row (bench-check)", f"{enc_b}", f"{enc_c} ({enc_c / enc_b:.2f}×)" if enc_b and enc_c else f"{enc_c}",
      "≤ 0.34× (70 of 205 on the Xeon box)", verdict(bool(enc_b and enc_c and enc_c / enc_b <= 70 / 205))),
 ]
@@ -83,6 +85,8 @@ runs = [
     ("msgpack columnar, WAL sync, 64 conn", c64),
     ("baseline: open loop at ⅓ max, WAL sync", b_open),
     ("open loop at ⅓ max, WAL sync", c_open),
+    ("open loop at ⅓ max, WAL off", c_off_open),
+    ("ceiling (null server), same open loop", ceil_open),
     ("msgpack rows, WAL sync, 64 conn", j("current-rows-sync-64")),
     ("line protocol, WAL sync, 16 conn", peers["arcd-wal-sync"]),
     ("line protocol, WAL off, 16 conn", peers["arcd-wal-off"]),

@@ -18,10 +18,15 @@ internal sealed partial class FlushWorker
     private readonly BufferFlusher _flusher;
     private readonly CancellationToken _abandon;
     private readonly Thread _thread;
+    private readonly int _index;
+    private readonly int _nice;
 
     /// <param name="finished">Called with each buffer once it is durable (true) or abandoned at shutdown (false).</param>
-    public FlushWorker(int index, WorkQueue<MeasurementBuffer> queue, Action<MeasurementBuffer, bool> finished, BufferFlusher flusher, CancellationToken abandon)
+    /// <param name="nice">The thread's nice value (Ingest:FlushThreadNice); 0 leaves it as it is.</param>
+    public FlushWorker(int index, WorkQueue<MeasurementBuffer> queue, Action<MeasurementBuffer, bool> finished, BufferFlusher flusher, CancellationToken abandon, int nice = 0)
     {
+        _index = index;
+        _nice = nice;
         _queue = queue;
         _finished = finished;
         _flusher = flusher;
@@ -35,6 +40,7 @@ internal sealed partial class FlushWorker
 
     private void Run()
     {
+        if (_nice > 0 && ThreadNice.SetCurrentThread(_nice) is { } problem) LogNiceFailed(_flusher.Logger, _index, _nice, problem);
         while (_queue.TryTake(out var buffer))
         {
             bool durable;
@@ -84,4 +90,7 @@ internal sealed partial class FlushWorker
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "shutdown timeout: gave up flushing {Database}/{Measurement}; {Rows} rows stay in the write-ahead log (if enabled) for the next start")]
     private static partial void LogAbandoned(ILogger logger, string database, string measurement, int rows);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "flush thread {Index}: nice {Nice} not applied ({Problem}); it runs at the default priority")]
+    private static partial void LogNiceFailed(ILogger logger, int index, int nice, string problem);
 }

@@ -57,7 +57,7 @@ public sealed class IngestEngine
         for (var i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, this, options, shardLogger);
         var flusher = new BufferFlusher(storage, parquet, Counters, Checkpoints, loggerFactory.CreateLogger("Arcd.Ingest.Flush"), nodeId);
         _flushWorkers = new FlushWorker[options.EffectiveFlushWorkers];
-        for (var i = 0; i < _flushWorkers.Length; i++) _flushWorkers[i] = new FlushWorker(i, FlushQueue, BufferFinished, flusher, _abandon.Token);
+        for (var i = 0; i < _flushWorkers.Length; i++) _flushWorkers[i] = new FlushWorker(i, FlushQueue, BufferFinished, flusher, _abandon.Token, options.FlushThreadNice);
     }
 
     public EngineCounters Counters { get; } = new();

@@ -179,6 +179,7 @@ public static class ConfigLoader
         if (o.Ingest.MaxBufferAge <= TimeSpan.Zero) Fail("Ingest:MaxBufferAge", "must be positive (a TimeSpan such as 00:00:05)");
         if (o.Ingest.Shards is < 0 or > 256) Fail("Ingest:Shards", "must be 0 (one per processor) to 256");
         if (o.Ingest.FlushWorkers is < 0 or > 256) Fail("Ingest:FlushWorkers", "must be 0 (automatic) to 256");
+        if (o.Ingest.FlushThreadNice is < 0 or > 19) Fail("Ingest:FlushThreadNice", "must be 0 (no change) to 19");
         if (o.Ingest.ShardQueueCapacity < 1) Fail("Ingest:ShardQueueCapacity", "must be at least 1");
         if (o.Ingest.MaxColumnsPerMeasurement < 1) Fail("Ingest:MaxColumnsPerMeasurement", "must be at least 1");
         if (o.Ingest.MaxCatalogColumns < 1) Fail("Ingest:MaxCatalogColumns", "must be at least 1");

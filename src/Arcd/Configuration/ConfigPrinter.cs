@@ -67,6 +67,7 @@ public static class ConfigPrinter
         json.WriteNumber("MaxColumnsPerMeasurement", o.Ingest.MaxColumnsPerMeasurement);
         json.WriteNumber("MaxCatalogColumns", o.Ingest.MaxCatalogColumns);
         json.WriteBoolean("PinShardThreads", o.Ingest.PinShardThreads);
+        json.WriteNumber("FlushThreadNice", o.Ingest.FlushThreadNice);
         json.WriteEndObject();
         json.WriteStartObject("Auth");
         json.WriteBoolean("Enabled", o.Auth.Enabled);

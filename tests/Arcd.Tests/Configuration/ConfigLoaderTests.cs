@@ -62,6 +62,7 @@ public class ConfigLoaderTests
     [InlineData("--Wal:SegmentBytes=10", "Wal:SegmentBytes")]
     [InlineData("--Wal:SyncInterval=00:00:00", "Wal:SyncInterval")]
     [InlineData("--Ingest:MaxBufferRows=0", "Ingest:MaxBufferRows")]
+    [InlineData("--Ingest:FlushThreadNice=20", "Ingest:FlushThreadNice")]
     [InlineData("--Ingest:MaxBufferAge=soon", "Ingest")]
     [InlineData("--Auth:PublicPaths=health", "Auth:PublicPaths")]
     [InlineData("--Server:TlsCertificatePath=/nonexistent.pem", "Server:TlsCertificatePath")]
