@@ -26,7 +26,14 @@ public sealed class RowBatchBuilder : IDisposable
     {
         _batch!.Time.AppendInt64(timeMicros);
         _rows++;
+        _position = 0;
     }
+
+    // The column the previous rows named at each position of the row: lines of one writer repeat their
+    // layout, so a name is usually matched by one comparison instead of a hash and a dictionary probe.
+    private const int RememberedPositions = 64;
+    private readonly Column?[] _byPosition = new Column?[RememberedPositions];
+    private int _position;
 
     /// <summary>Ends the current row: columns it did not set get a null.</summary>
     public void EndRow()
@@ -108,8 +115,12 @@ public sealed class RowBatchBuilder : IDisposable
     private Column? Get(ReadOnlySpan<char> name, ColumnKind kind, out string? error, out bool created)
     {
         created = false;
-        if (_byChars.TryGetValue(name, out var column))
+        var position = _position++;
+        var remembered = position < RememberedPositions ? _byPosition[position] : null;
+        if (remembered is not null && remembered.Name.AsSpan().SequenceEqual(name) || _byChars.TryGetValue(name, out remembered))
         {
+            var column = remembered;
+            if (position < RememberedPositions) _byPosition[position] = column;
             if (column.Count == _rows)
             {
                 error = $"'{column.Name}' is given twice in one record";
@@ -126,13 +137,14 @@ public sealed class RowBatchBuilder : IDisposable
                 : $"column name '{text}' starts with '_', which is reserved";
             return null;
         }
-        column = new Column(text, kind, Math.Max(16, _rows));
-        column.AppendNulls(_rows - 1); // earlier rows did not have it
-        _columns.Add(text, column);
-        _batch!.Add(column);
+        var added = new Column(text, kind, Math.Max(16, _rows));
+        added.AppendNulls(_rows - 1); // earlier rows did not have it
+        _columns.Add(text, added);
+        if (position < RememberedPositions) _byPosition[position] = added;
+        _batch!.Add(added);
         created = true;
         error = null;
-        return column;
+        return added;
     }
 
     private static string Mixed(Column column, string what) =>
