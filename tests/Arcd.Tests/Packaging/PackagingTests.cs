@@ -3,6 +3,18 @@ using Arcd.Tests.Support;
 
 namespace Arcd.Tests.Packaging;
 
+/// <summary>
+/// Runs alone, after the parallel collections: installing the package puts /etc/arcd/arcd.json in place
+/// (JSON logs, /var/lib/arcd/wal), and a daemon another test started meanwhile without ./arcd.json read it.
+/// That made LogFormatTests see JSON on a terminal and two daemons share one WAL directory.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SystemPackagesCollection
+{
+    public const string Name = "System packages";
+}
+
+[Collection(SystemPackagesCollection.Name)]
 public class PackagingTests
 {
     private static (int ExitCode, string Output) Run(string file, params string[] args) => ChildProcess.Run(file, args);

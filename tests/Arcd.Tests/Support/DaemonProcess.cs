@@ -42,6 +42,10 @@ public sealed class DaemonProcess : IAsyncDisposable
     {
         var port = FreePort.Next();
         var dataRoot = Path.Combine(workDir, "data", "arc");
+        // ./arcd.json comes before /etc/arcd/arcd.json: without one, a daemon started while the package test
+        // had arcd installed read the package's config and shared its WAL directory with other tests.
+        var localConfig = Path.Combine(workDir, "arcd.json");
+        if (!File.Exists(localConfig) && !(settings ?? []).Contains("--config")) File.WriteAllText(localConfig, "{}");
         var start = new ProcessStartInfo
         {
             FileName = aot ? RepoPaths.AotBinary : "dotnet",
