@@ -32,7 +32,7 @@ public sealed class RowBatchBuilder : IDisposable
     // The column the previous rows named at each position of the row: lines of one writer repeat their
     // layout, so a name is usually matched by one comparison instead of a hash and a dictionary probe.
     private const int RememberedPositions = 64;
-    private readonly Column?[] _byPosition = new Column?[RememberedPositions];
+    private Column?[] _byPosition = new Column?[8]; // grows with the rows' width, up to RememberedPositions
     private int _position;
 
     /// <summary>Ends the current row: columns it did not set get a null.</summary>
@@ -116,11 +116,12 @@ public sealed class RowBatchBuilder : IDisposable
     {
         created = false;
         var position = _position++;
-        var remembered = position < RememberedPositions ? _byPosition[position] : null;
+        if (position == _byPosition.Length && position < RememberedPositions) Array.Resize(ref _byPosition, position * 2);
+        var remembered = position < _byPosition.Length ? _byPosition[position] : null;
         if (remembered is not null && remembered.Name.AsSpan().SequenceEqual(name) || _byChars.TryGetValue(name, out remembered))
         {
             var column = remembered;
-            if (position < RememberedPositions) _byPosition[position] = column;
+            if (position < _byPosition.Length) _byPosition[position] = column;
             if (column.Count == _rows)
             {
                 error = $"'{column.Name}' is given twice in one record";
@@ -140,7 +141,7 @@ public sealed class RowBatchBuilder : IDisposable
         var added = new Column(text, kind, Math.Max(16, _rows));
         added.AppendNulls(_rows - 1); // earlier rows did not have it
         _columns.Add(text, added);
-        if (position < RememberedPositions) _byPosition[position] = added;
+        if (position < _byPosition.Length) _byPosition[position] = added;
         _batch!.Add(added);
         created = true;
         error = null;

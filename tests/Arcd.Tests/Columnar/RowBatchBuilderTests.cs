@@ -35,3 +35,26 @@ public class RowBatchBuilderTests
         }
     }
 }
+
+public class RowBatchBuilderWideRowTests
+{
+    [Fact]
+    public void Rows_wider_than_the_first_memory_grow_it_and_keep_every_value_in_its_column()
+    {
+        using var builder = new RowBatchBuilder("m");
+        var names = Enumerable.Range(0, 80).Select(i => $"f{i}").ToArray(); // past the 64 remembered positions
+        for (var row = 0; row < 4; row++)
+        {
+            builder.BeginRow(row);
+            var order = row % 2 == 0 ? names : names.Reverse().ToArray();
+            foreach (var name in order) Assert.Null(builder.SetInt64(name, row * 1000 + int.Parse(name[1..], System.Globalization.CultureInfo.InvariantCulture)));
+            builder.EndRow();
+        }
+        using var batch = builder.Build();
+        foreach (var name in names)
+        {
+            var column = batch.Find(name)!;
+            for (var row = 0; row < 4; row++) Assert.Equal(row * 1000 + int.Parse(name[1..], System.Globalization.CultureInfo.InvariantCulture), column.Int64Values[row]);
+        }
+    }
+}
