@@ -75,6 +75,13 @@ public sealed class PooledBuffer : IDisposable
         Length += 8;
     }
 
+    /// <summary>Values as PLAIN little-endian int64s: one block copy on little-endian machines.</summary>
+    public void WriteLittleEndian(ReadOnlySpan<long> values)
+    {
+        if (BitConverter.IsLittleEndian) Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        else foreach (var value in values) WriteInt64LittleEndian(value);
+    }
+
     public void WriteDoubleLittleEndian(double value)
     {
         BinaryPrimitives.WriteDoubleLittleEndian(GetSpan(8), value);

@@ -31,7 +31,8 @@ internal static class NumberChunks
         var isDouble = column.Kind == ColumnKind.Float64;
         ReadOnlySpan<long> source = isDouble ? MemoryMarshal.Cast<double, long>(column.Float64Values) : column.Int64Values;
         var defined = rows - nulls;
-        var gathered = ArrayPool<long>.Shared.Rent(Math.Max(defined, 1));
+        // Rows already in time order with no nulls are read in place; only the others are gathered.
+        var gathered = nulls == 0 && order.IsIdentity ? null : ArrayPool<long>.Shared.Rent(Math.Max(defined, 1));
         var codes = ArrayPool<int>.Shared.Rent(Math.Max(defined, 1));
         try
         {
@@ -43,23 +44,23 @@ internal static class NumberChunks
         }
         finally
         {
-            ArrayPool<long>.Shared.Return(gathered);
+            if (gathered is not null) ArrayPool<long>.Shared.Return(gathered);
             ArrayPool<int>.Shared.Return(codes);
         }
     }
 
     /// <summary>The defined values of rows [start, start + rows) in time order.</summary>
-    private static ReadOnlySpan<long> Gather(ReadOnlySpan<long> source, TimeOrder order, int start, int rows, int[] levels, int nulls, long[] into)
+    private static ReadOnlySpan<long> Gather(ReadOnlySpan<long> source, TimeOrder order, int start, int rows, int[] levels, int nulls, long[]? into)
     {
         if (nulls == 0)
         {
-            if (order.IsIdentity) return source.Slice(start, rows);
+            if (into is null) return source.Slice(start, rows);
             for (var i = 0; i < rows; i++) into[i] = source[order.SourceRow(start + i)];
             return into.AsSpan(0, rows);
         }
         var defined = 0;
         for (var i = 0; i < rows; i++)
-            if (levels[i] != 0) into[defined++] = source[order.SourceRow(start + i)];
+            if (levels[i] != 0) into![defined++] = source[order.SourceRow(start + i)];
         return into.AsSpan(0, defined);
     }
 
@@ -68,7 +69,7 @@ internal static class NumberChunks
     {
         var body = writer.Body;
         body.Clear();
-        WriteLittleEndian(body, distinct);
+        body.WriteLittleEndian(distinct);
         var (dictionaryOffset, dictionaryCompressed, dictionaryUncompressed) = writer.WritePage(PageType.Dictionary, distinct.Length, ParquetFormat.Encoding.Plain);
 
         body = DefinitionLevels.BeginPage(writer, levels, rows, nulls);
@@ -85,16 +86,10 @@ internal static class NumberChunks
     private static ChunkInfo WritePlain(PageWriter writer, string name, bool isDouble, ReadOnlySpan<long> values, int[] levels, int rows, int nulls)
     {
         var body = DefinitionLevels.BeginPage(writer, levels, rows, nulls);
-        WriteLittleEndian(body, values);
+        body.WriteLittleEndian(values);
         var (offset, compressed, uncompressed) = writer.WritePage(PageType.Data, rows, ParquetFormat.Encoding.Plain);
         var (min, max) = isDouble ? DoubleRange(values) : Int64Range(values);
         return new ChunkInfo(name, isDouble ? PhysicalType.Double : PhysicalType.Int64, PlainEncodings, offset, null, offset, compressed, uncompressed, nulls, min, max);
-    }
-
-    private static void WriteLittleEndian(Buffers.PooledBuffer body, ReadOnlySpan<long> values)
-    {
-        if (BitConverter.IsLittleEndian) body.Write(MemoryMarshal.AsBytes(values));
-        else foreach (var value in values) body.WriteInt64LittleEndian(value);
     }
 
     private static (byte[]? Min, byte[]? Max) Int64Range(ReadOnlySpan<long> values)

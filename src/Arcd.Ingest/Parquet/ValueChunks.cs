@@ -1,5 +1,4 @@
 using Arcd.Ingest.Columnar;
-using System.Runtime.InteropServices;
 using static Arcd.Ingest.Parquet.ParquetFormat;
 
 namespace Arcd.Ingest.Parquet;
@@ -19,8 +18,7 @@ internal static class ValueChunks
         var rows = sortedTimes.Length;
         var body = writer.Body;
         body.Clear();
-        if (BitConverter.IsLittleEndian) body.Write(MemoryMarshal.AsBytes(sortedTimes));
-        else foreach (var time in sortedTimes) body.WriteInt64LittleEndian(time);
+        body.WriteLittleEndian(sortedTimes);
         var (offset, compressed, uncompressed) = writer.WritePage(PageType.Data, rows, ParquetFormat.Encoding.Plain);
         return new ChunkInfo(ColumnBatch.TimeColumnName, PhysicalType.Int64, [ParquetFormat.Encoding.Plain], offset, null, offset, compressed, uncompressed, 0,
             rows == 0 ? null : StatisticsBytes.Int64(sortedTimes[0]), rows == 0 ? null : StatisticsBytes.Int64(sortedTimes[^1]));

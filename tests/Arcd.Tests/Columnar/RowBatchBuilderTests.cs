@@ -34,10 +34,7 @@ public class RowBatchBuilderTests
             }
         }
     }
-}
 
-public class RowBatchBuilderWideRowTests
-{
     [Fact]
     public void Rows_wider_than_the_first_memory_grow_it_and_keep_every_value_in_its_column()
     {
