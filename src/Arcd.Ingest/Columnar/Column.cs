@@ -67,6 +67,11 @@ public sealed class Column : IDisposable
 
     public bool IsValid(int row) => _validity is null || (_validity[row >> 6] & (1UL << row)) != 0;
 
+    /// <summary>Per row, the end offset of its value in <see cref="StringBytes"/>.</summary>
+    internal ReadOnlySpan<int> StringEnds => _stringEnds.AsSpan(0, Count);
+
+    internal ReadOnlySpan<byte> StringBytes => _stringBytes.AsSpan(0, _stringByteCount);
+
     public ReadOnlySpan<byte> GetStringBytes(int row)
     {
         var start = row == 0 ? 0 : _stringEnds![row - 1];

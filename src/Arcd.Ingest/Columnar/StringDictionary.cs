@@ -13,9 +13,13 @@ namespace Arcd.Ingest.Columnar;
 /// </summary>
 internal sealed class StringDictionary : IDisposable
 {
+    /// <summary>Values up to this length are compared by their <see cref="ShortKey"/> instead of their bytes.</summary>
+    private const int ShortLength = 16;
+
     private readonly PooledBuffer _bytes = new(1024);
     private int[] _starts = ArrayPool<int>.Shared.Rent(64);
     private int[] _lengths = ArrayPool<int>.Shared.Rent(64);
+    private ShortKey[] _keys = ArrayPool<ShortKey>.Shared.Rent(64);
     private int[] _slots = CreateSlots(128);
     private int _slotCount = 128;
 
@@ -25,25 +29,43 @@ internal sealed class StringDictionary : IDisposable
 
     public int GetOrAdd(ReadOnlySpan<byte> value)
     {
+        var key = ShortKey.Of(value);
         var mask = _slotCount - 1;
-        var slot = Hash(value) & mask;
+        var slot = Hash(value, key) & mask;
         var slots = _slots;
-        var bytes = _bytes.Array;
-        while (true)
+        var length = value.Length;
+        if (length <= ShortLength)
         {
-            var index = slots[slot];
-            if (index < 0) break;
-            if (_lengths[index] == value.Length && bytes.AsSpan(_starts[index], value.Length).SequenceEqual(value)) return index;
-            slot = (slot + 1) & mask;
+            // Tags are short: two words and a length identify the value exactly, with no byte compare.
+            while (true)
+            {
+                var index = slots[slot];
+                if (index < 0) break;
+                if (_lengths[index] == length && _keys[index].SameAs(key)) return index;
+                slot = (slot + 1) & mask;
+            }
+        }
+        else
+        {
+            var bytes = _bytes.Array;
+            while (true)
+            {
+                var index = slots[slot];
+                if (index < 0) break;
+                if (_lengths[index] == length && bytes.AsSpan(_starts[index], length).SequenceEqual(value)) return index;
+                slot = (slot + 1) & mask;
+            }
         }
 
         if (Count == _starts.Length)
         {
             _starts = Grow(_starts);
             _lengths = Grow(_lengths);
+            _keys = Grow(_keys);
         }
         _starts[Count] = _bytes.Length;
-        _lengths[Count] = value.Length;
+        _lengths[Count] = length;
+        _keys[Count] = key;
         _bytes.Write(value);
         _slots[slot] = Count;
         Count++;
@@ -56,6 +78,7 @@ internal sealed class StringDictionary : IDisposable
         _bytes.Dispose();
         ArrayPool<int>.Shared.Return(_starts);
         ArrayPool<int>.Shared.Return(_lengths);
+        ArrayPool<ShortKey>.Shared.Return(_keys);
         ArrayPool<int>.Shared.Return(_slots);
     }
 
@@ -67,7 +90,7 @@ internal sealed class StringDictionary : IDisposable
         var mask = _slotCount - 1;
         for (var index = 0; index < Count; index++)
         {
-            var slot = Hash(this[index]) & mask;
+            var slot = Hash(this[index], _keys[index]) & mask;
             while (_slots[slot] >= 0) slot = (slot + 1) & mask;
             _slots[slot] = index;
         }
@@ -81,56 +104,66 @@ internal sealed class StringDictionary : IDisposable
         return slots;
     }
 
-    private static int[] Grow(int[] old)
+    private static T[] Grow<T>(T[] old)
     {
-        var bigger = ArrayPool<int>.Shared.Rent(old.Length * 2);
+        var bigger = ArrayPool<T>.Shared.Rent(old.Length * 2);
         old.CopyTo(bigger, 0);
-        ArrayPool<int>.Shared.Return(old);
+        ArrayPool<T>.Shared.Return(old);
         return bigger;
     }
 
-    // wyhash's multiply-fold over the value's bytes, keyed per process: a few cycles for a tag value of
-    // 8 to 16 bytes (HashCode.AddBytes took several times longer), still seeded against crafted collisions.
+    // Keyed per process against crafted collisions. Only 64-bit multiplies: the native build targets
+    // x86-64-v2, where Math.BigMul's 128-bit product runs a software fallback (it showed in the profile).
     private static readonly ulong Seed = (ulong)Random.Shared.NextInt64() | 1;
     private static readonly ulong Secret = (ulong)Random.Shared.NextInt64() | 1;
+    private const ulong K1 = 0x9E3779B97F4A7C15;
+    private const ulong K2 = 0xC2B2AE3D27D4EB4F;
 
-    private static int Hash(ReadOnlySpan<byte> value)
+    private static int Hash(ReadOnlySpan<byte> value, ShortKey key)
     {
         var length = value.Length;
-        ref var start = ref MemoryMarshal.GetReference(value);
-        ulong a, b, seed = Seed;
-        if (length <= 16)
+        var seed = Seed;
+        if (length > ShortLength)
         {
-            if (length >= 8)
-            {
-                a = Unsafe.ReadUnaligned<ulong>(ref start);
-                b = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, length - 8));
-            }
-            else if (length >= 4)
-            {
-                a = Unsafe.ReadUnaligned<uint>(ref start);
-                b = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, length - 4));
-            }
-            else
-            {
-                a = length == 0 ? 0 : ((ulong)start << 16) | ((ulong)Unsafe.Add(ref start, length >> 1) << 8) | Unsafe.Add(ref start, length - 1);
-                b = 0;
-            }
+            ref var start = ref MemoryMarshal.GetReference(value);
+            for (var at = 0; length - at > ShortLength; at += ShortLength)
+                seed = Mix(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, at)), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, at + 8)), seed);
         }
-        else
-        {
-            var at = 0;
-            for (; length - at > 16; at += 16)
-                seed = Fold(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, at)) ^ Secret, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, at + 8)) ^ seed);
-            a = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, length - 16));
-            b = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, length - 8));
-        }
-        return (int)Fold(a ^ Secret ^ (ulong)length, b ^ seed) & int.MaxValue;
+        return (int)Mix(key.A ^ (ulong)length, key.B, seed) & int.MaxValue;
     }
 
-    private static ulong Fold(ulong a, ulong b)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Mix(ulong a, ulong b, ulong seed)
     {
-        var high = Math.BigMul(a, b, out var low);
-        return high ^ low;
+        var h = ((a ^ seed) * K1) ^ ((b ^ Secret) * K2);
+        h ^= h >> 31;
+        h *= K1;
+        return h ^ (h >> 29);
+    }
+
+    /// <summary>
+    /// A value's first and last words (overlapping when shorter than 16 bytes): with the length, they
+    /// identify a value of up to 16 bytes exactly; longer values also hash their middle.
+    /// </summary>
+    private readonly struct ShortKey(ulong a, ulong b)
+    {
+        public readonly ulong A = a;
+        public readonly ulong B = b;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool SameAs(ShortKey other) => A == other.A && B == other.B;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ShortKey Of(ReadOnlySpan<byte> value)
+        {
+            var length = value.Length;
+            ref var start = ref MemoryMarshal.GetReference(value);
+            if (length >= 8)
+                return new(Unsafe.ReadUnaligned<ulong>(ref start), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, length - 8)));
+            if (length >= 4)
+                return new(Unsafe.ReadUnaligned<uint>(ref start), Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, length - 4)));
+            // 1 to 3 bytes: first, middle and last byte cover them all.
+            return length == 0 ? default : new(((ulong)start << 16) | ((ulong)Unsafe.Add(ref start, length >> 1) << 8) | Unsafe.Add(ref start, length - 1), 0);
+        }
     }
 }

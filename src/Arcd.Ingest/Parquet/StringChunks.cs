@@ -53,8 +53,15 @@ internal static class StringChunks
 
             using var dictionary = new StringDictionary();
             var plainDefined = 0;
+            var ends = column.StringEnds;
+            var bytes = column.StringBytes;
             for (var i = 0; i < rows; i++)
-                if (levels[i] != 0) indices[plainDefined++] = dictionary.GetOrAdd(column.GetStringBytes(order.SourceRow(start + i)));
+            {
+                if (levels[i] == 0) continue;
+                var row = order.SourceRow(start + i);
+                var from = row == 0 ? 0 : ends[row - 1];
+                indices[plainDefined++] = dictionary.GetOrAdd(bytes[from..ends[row]]);
+            }
             return WriteDictionaryChunk(writer, column.Name, levels, rows, nulls, indices.AsSpan(0, plainDefined), dictionary.Count, d => dictionary[d]);
         }
         finally
