@@ -28,7 +28,7 @@ public class TimeOrderTests
     [Theory]
     [InlineData(1_000L)]                 // one pass
     [InlineData(3_600_000_000L)]         // an hour of microseconds: 3 passes
-    [InlineData(1L << 43)]               // the widest span the radix sort takes
+    [InlineData(1L << 43)]               // 44-bit offsets above 17-bit row numbers: still one word
     [InlineData(long.MaxValue)]          // the comparison sort's case
     public void Radix_and_comparison_paths_give_a_correct_stable_order(long span)
     {
@@ -59,7 +59,7 @@ public class TimeOrderTests
     [Theory]
     [InlineData(10, 5L)]                    // insertion sort
     [InlineData(5_000, 50L)]                // radix, one pass
-    [InlineData(5_000, long.MaxValue / 2)]  // radix, six passes over a span wider than 2^44
+    [InlineData(5_000, long.MaxValue / 2)]  // comparison sort: offset and row number do not fit one word
     public void Equal_times_keep_their_arrival_order(int count, long spread)
     {
         var random = new Random(count);
