@@ -35,7 +35,7 @@ public sealed class IngestSubmitter(IngestEngine engine, ColumnCatalog catalog, 
             {
                 if (!catalog.TryAdmit(database, write!.Batches, out var conflict, out _))
                     throw ImportException.BadRequest(conflict!);
-                var logged = engine.WalMode != WalMode.Off ? new WalBody(body, format, (byte)precision, now) : null;
+                WalBody? logged = engine.WalMode != WalMode.Off ? new WalBody(body, format, (byte)precision, now) : null;
                 var batches = write.Detach();
                 long rows = 0;
                 foreach (var batch in batches) rows += batch.RowCount;

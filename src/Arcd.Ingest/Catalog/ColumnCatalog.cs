@@ -87,10 +87,14 @@ public sealed class ColumnCatalog : IDisposable
         List<((string, string, string) Key, KindClass Kind)>? added = null;
         // One batch cannot name a column twice (decoders refuse that), so only several batches need the in-request map.
         var seen = batches.Count > 1 ? new Dictionary<(string, string, string), KindClass>() : null;
-        foreach (var batch in batches)
+        // Indexed loops: a foreach over these interfaces boxed an enumerator per request.
+        for (var b = 0; b < batches.Count; b++)
         {
-            foreach (var c in batch.Columns)
+            var batch = batches[b];
+            var columns = batch.Columns;
+            for (var i = 0; i < columns.Count; i++)
             {
+                var c = columns[i];
                 // A column of nothing but nulls says nothing about its kind.
                 if (c.NullCount == c.Count) continue;
                 var key = (database, batch.Measurement, c.Name);

@@ -123,7 +123,7 @@ public sealed class Column : IDisposable
 
     private void StopInterning()
     {
-        _interned?.Dispose();
+        if (_interned is not null) StringDictionary.Return(_interned);
         _interned = null;
         if (_codes is not null) ColumnArrays<int>.Return(_codes);
         _codes = null;
@@ -293,7 +293,7 @@ public sealed class Column : IDisposable
                 _stringEnds = ColumnArrays<int>.Rent(capacity);
                 capacity = _stringEnds.Length;
                 _codes = ColumnArrays<int>.Rent(capacity);
-                _interned = new StringDictionary();
+                _interned = StringDictionary.Rent();
                 break;
         }
         Capacity = capacity;

@@ -3,9 +3,10 @@ namespace Arcd.Ingest.Columnar;
 /// <summary>Everything one request decoded to: one or more batches (one per measurement and payload shape).</summary>
 public sealed class DecodedWrite : IDisposable
 {
-    private List<ColumnBatch> _batches = new(1);
+    // Null once detached: the batches belong to the engine then.
+    private List<ColumnBatch>? _batches = new(1);
 
-    public IReadOnlyList<ColumnBatch> Batches => _batches;
+    public IReadOnlyList<ColumnBatch> Batches => (IReadOnlyList<ColumnBatch>?)_batches ?? [];
 
     public int TotalRows { get; private set; }
 
@@ -16,6 +17,7 @@ public sealed class DecodedWrite : IDisposable
             batch.Dispose();
             return;
         }
+        if (_batches is null) throw new InvalidOperationException("the batches were handed over already");
         _batches.Add(batch);
         TotalRows += batch.RowCount;
     }
@@ -23,14 +25,15 @@ public sealed class DecodedWrite : IDisposable
     /// <summary>Hands the batches over (to the engine); this object no longer disposes them.</summary>
     public List<ColumnBatch> Detach()
     {
-        var batches = _batches;
-        _batches = [];
+        var batches = _batches ?? throw new InvalidOperationException("the batches were handed over already");
+        _batches = null;
         TotalRows = 0;
         return batches;
     }
 
     public void Dispose()
     {
+        if (_batches is null) return;
         foreach (var batch in _batches) batch.Dispose();
         _batches.Clear();
     }

@@ -25,6 +25,48 @@ internal sealed class StringDictionary : IDisposable
 
     public int Count { get; private set; }
 
+    // Every string column of every request interns into one of these until it gives up: kept for the
+    // next request instead of allocated anew (with their pooled arrays), while they stay small.
+    private const int MaxPooled = 256;
+    private const int MaxPooledSlots = 1024;
+    private static readonly StringDictionary?[] Pool = new StringDictionary?[MaxPooled];
+    private static int s_pooled;
+
+    /// <summary>An empty dictionary, reused when one is free.</summary>
+    public static StringDictionary Rent()
+    {
+        lock (Pool)
+        {
+            if (s_pooled > 0)
+            {
+                var kept = Pool[--s_pooled]!;
+                Pool[s_pooled] = null;
+                return kept;
+            }
+        }
+        return new StringDictionary();
+    }
+
+    /// <summary>Gives a dictionary back: emptied and kept for <see cref="Rent"/>, or released when large or the pool is full.</summary>
+    public static void Return(StringDictionary dictionary)
+    {
+        if (dictionary._slotCount <= MaxPooledSlots)
+        {
+            dictionary.Count = 0;
+            dictionary._bytes.Clear();
+            dictionary._slots.AsSpan(0, dictionary._slotCount).Fill(-1);
+            lock (Pool)
+            {
+                if (s_pooled < MaxPooled)
+                {
+                    Pool[s_pooled++] = dictionary;
+                    return;
+                }
+            }
+        }
+        dictionary.Dispose();
+    }
+
     public ReadOnlySpan<byte> this[int index] => _bytes.Span.Slice(_starts[index], _lengths[index]);
 
     public int GetOrAdd(ReadOnlySpan<byte> value)

@@ -21,7 +21,7 @@ public enum SubmitStatus
 }
 
 /// <summary>The body of a request as the WAL logs it (null when the WAL is off).</summary>
-public sealed record WalBody(PooledBuffer Bytes, BodyFormat Format, byte Precision, long NowMicros);
+public readonly record struct WalBody(PooledBuffer Bytes, BodyFormat Format, byte Precision, long NowMicros);
 
 /// <summary>
 /// The ingest engine: routes each request to a shard thread (by its first measurement), owns the
@@ -99,7 +99,12 @@ public sealed class IngestEngine
             if (_stopping) return SubmitStatus.Stopping;
             if (_replaying) return SubmitStatus.Replaying;
             long bytes = body?.Bytes.Length ?? 0;
-            foreach (var batch in batches) bytes += batch.ApproximateBytes;
+            long rows = 0;
+            for (var i = 0; i < batches.Count; i++)
+            {
+                bytes += batches[i].ApproximateBytes;
+                rows += batches[i].RowCount;
+            }
             if (!_budget.TryReserve(bytes))
             {
                 Interlocked.Increment(ref Counters.RejectedOverBudget);
@@ -113,8 +118,6 @@ public sealed class IngestEngine
                 return SubmitStatus.QueueFull;
             }
             var done = new WriteCompletion(1);
-            long rows = 0;
-            foreach (var batch in batches) rows += batch.RowCount;
             shard.Enqueue(new WriteItem
             {
                 Database = database,

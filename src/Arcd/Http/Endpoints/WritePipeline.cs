@@ -18,136 +18,124 @@ namespace Arcd.Http.Endpoints;
 /// </summary>
 public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, long maxRequestBytes, long maxDecompressedBytes, DecodeLimits limits, WriteStats stats)
 {
+    // One pooled state machine per write request (two, HandleAsync around HandleCoreAsync, boxed twice
+    // as often when the pool ran dry under many concurrent requests).
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask HandleAsync(HttpContext context, BodyFormat format, string database, TimePrecision precision)
     {
-        var accounting = new Accounting();
+        long records = 0, bytes = 0;
         try
         {
-            await HandleCoreAsync(context, format, database, precision, accounting);
-        }
-        finally
-        {
-            stats.Record(context.Request.Path.Value ?? "", context.Response.StatusCode, accounting.Records, accounting.Bytes);
-        }
-    }
-
-    /// <summary>What one request contributed, filled in as it goes.</summary>
-    private sealed class Accounting
-    {
-        public long Records;
-        public long Bytes;
-    }
-
-    // Pooled: the state machine of every write request was boxed anew (8% of the daemon's garbage).
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask HandleCoreAsync(HttpContext context, BodyFormat format, string database, TimePrecision precision, Accounting accounting)
-    {
-        if (!NameRules.IsValidDatabase(database))
-        {
-            await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, $"invalid database name: {NameRules.DatabaseRule}");
-            return;
-        }
-
-        var (status, raw) = await PooledBody.ReadAsync(context.Request, maxRequestBytes);
-        if (status == BodyStatus.TooLarge)
-        {
-            await JsonResponse.ErrorAsync(context, StatusCodes.Status413PayloadTooLarge,
-                $"request body exceeds Server:MaxRequestBytes ({maxRequestBytes} bytes); send smaller batches");
-            return;
-        }
-
-        // Owned here until handed to the engine (the WAL logs these decompressed bytes) or disposed.
-        var body = raw!;
-        accounting.Bytes = body.Length;
-        var stages = engine.Counters.Stages;
-        try
-        {
-            if (!BodyDecompressor.TryDetect(context.Request.Headers.ContentEncoding.ToString(), body.Memory.Span, out var encoding, out var unsupported))
+            if (!NameRules.IsValidDatabase(database))
             {
-                await JsonResponse.ErrorAsync(context, StatusCodes.Status415UnsupportedMediaType, unsupported!);
+                await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, $"invalid database name: {NameRules.DatabaseRule}");
                 return;
             }
-            if (encoding != BodyEncoding.Identity)
-            {
-                var decompressStart = Stopwatch.GetTimestamp();
-                var outcome = BodyDecompressor.Decompress(body.Segment, encoding, maxDecompressedBytes, out var inflated, out var problem);
-                stages.Add(Stage.Decompress, decompressStart);
-                if (outcome != BodyDecompressor.Status.Ok)
-                {
-                    var code = outcome == BodyDecompressor.Status.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
-                    var message = outcome == BodyDecompressor.Status.TooLarge ? $"{problem}: over Server:MaxDecompressedBytes; send smaller batches" : problem!;
-                    await JsonResponse.ErrorAsync(context, code, message);
-                    return;
-                }
-                body.Dispose();
-                body = inflated!;
-            }
 
-            var now = TimeUnits.NowMicros();
-            var decodeStart = Stopwatch.GetTimestamp();
-            var decoded = BodyDecoder.TryDecode(format, body.Memory, precision, now, limits, out var write, out var error);
-            stages.Add(Stage.Decode, decodeStart);
-            if (!decoded)
+            var (status, raw) = await PooledBody.ReadAsync(context.Request, maxRequestBytes);
+            if (status == BodyStatus.TooLarge)
             {
-                await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, error.Message, error.Details);
+                await JsonResponse.ErrorAsync(context, StatusCodes.Status413PayloadTooLarge,
+                    $"request body exceeds Server:MaxRequestBytes ({maxRequestBytes} bytes); send smaller batches");
                 return;
             }
-            using (write)
+
+            // Owned here until handed to the engine (the WAL logs these decompressed bytes) or disposed.
+            var body = raw!;
+            bytes = body.Length;
+            var stages = engine.Counters.Stages;
+            try
             {
-                if (write!.Batches.Count == 0)
+                if (!BodyDecompressor.TryDetect(context.Request.Headers.ContentEncoding.ToString(), body.Memory.Span, out var encoding, out var unsupported))
                 {
-                    JsonResponse.NoContent(context); // an empty array or batch: nothing to store, as Arc
+                    await JsonResponse.ErrorAsync(context, StatusCodes.Status415UnsupportedMediaType, unsupported!);
                     return;
                 }
-                if (!catalog.TryAdmit(database, write.Batches, out var conflict, out var column))
+                if (encoding != BodyEncoding.Identity)
                 {
-                    await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, conflict!, [new ErrorDetail(null, null, column, conflict!)]);
-                    return;
-                }
-                WalBody? logged = null;
-                if (engine.WalMode != WalMode.Off)
-                {
-                    logged = new WalBody(body, format, (byte)precision, now);
-                }
-                else
-                {
-                    body.Dispose(); // the batches hold copies; without a WAL the bytes are not needed again
-                }
-                // The engine takes the batch list itself: detach it first so nothing here can touch it again.
-                var batches = write.Detach();
-                long rows = 0;
-                foreach (var batch in batches) rows += batch.RowCount;
-                var submitted = engine.TrySubmit(database, batches, logged, out var appended);
-                if (submitted == SubmitStatus.Accepted)
-                {
-                    body = null;
-                    try
+                    var decompressStart = Stopwatch.GetTimestamp();
+                    var outcome = BodyDecompressor.Decompress(body.Segment, encoding, maxDecompressedBytes, out var inflated, out var problem);
+                    stages.Add(Stage.Decompress, decompressStart);
+                    if (outcome != BodyDecompressor.Status.Ok)
                     {
-                        await appended;
-                    }
-                    catch (WalUnavailableException ex)
-                    {
-                        await Unavailable(context, $"write-ahead log unavailable ({ex.Message}); nothing was stored, retry shortly");
+                        var code = outcome == BodyDecompressor.Status.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+                        var message = outcome == BodyDecompressor.Status.TooLarge ? $"{problem}: over Server:MaxDecompressedBytes; send smaller batches" : problem!;
+                        await JsonResponse.ErrorAsync(context, code, message);
                         return;
                     }
-                    accounting.Records = rows;
-                    JsonResponse.NoContent(context);
+                    body.Dispose();
+                    body = inflated!;
+                }
+
+                var now = TimeUnits.NowMicros();
+                var decodeStart = Stopwatch.GetTimestamp();
+                var decoded = BodyDecoder.TryDecode(format, body.Memory, precision, now, limits, out var write, out var error);
+                stages.Add(Stage.Decode, decodeStart);
+                if (!decoded)
+                {
+                    await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, error.Message, error.Details);
                     return;
                 }
-                foreach (var batch in batches) batch.Dispose();
-                await Unavailable(context, submitted switch
+                using (write)
                 {
-                    SubmitStatus.OverBudget => "memory budget exhausted: buffered data is still being written; retry shortly",
-                    SubmitStatus.QueueFull => "ingest queue full; retry shortly",
-                    SubmitStatus.Replaying => "replaying the write-ahead log after a restart; retry shortly",
-                    _ => "shutting down",
-                });
+                    if (write!.Batches.Count == 0)
+                    {
+                        JsonResponse.NoContent(context); // an empty array or batch: nothing to store, as Arc
+                        return;
+                    }
+                    if (!catalog.TryAdmit(database, write.Batches, out var conflict, out var column))
+                    {
+                        await JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, conflict!, [new ErrorDetail(null, null, column, conflict!)]);
+                        return;
+                    }
+                    WalBody? logged = null;
+                    if (engine.WalMode != WalMode.Off)
+                    {
+                        logged = new WalBody(body, format, (byte)precision, now);
+                    }
+                    else
+                    {
+                        body.Dispose(); // the batches hold copies; without a WAL the bytes are not needed again
+                    }
+                    // The engine takes the batch list itself: detach it first so nothing here can touch it again.
+                    var batches = write.Detach();
+                    long rows = 0;
+                    foreach (var batch in batches) rows += batch.RowCount;
+                    var submitted = engine.TrySubmit(database, batches, logged, out var appended);
+                    if (submitted == SubmitStatus.Accepted)
+                    {
+                        body = null;
+                        try
+                        {
+                            await appended;
+                        }
+                        catch (WalUnavailableException ex)
+                        {
+                            await Unavailable(context, $"write-ahead log unavailable ({ex.Message}); nothing was stored, retry shortly");
+                            return;
+                        }
+                        records = rows;
+                        JsonResponse.NoContent(context);
+                        return;
+                    }
+                    foreach (var batch in batches) batch.Dispose();
+                    await Unavailable(context, submitted switch
+                    {
+                        SubmitStatus.OverBudget => "memory budget exhausted: buffered data is still being written; retry shortly",
+                        SubmitStatus.QueueFull => "ingest queue full; retry shortly",
+                        SubmitStatus.Replaying => "replaying the write-ahead log after a restart; retry shortly",
+                        _ => "shutting down",
+                    });
+                }
+            }
+            finally
+            {
+                body?.Dispose();
             }
         }
         finally
         {
-            body?.Dispose();
+            stats.Record(context.Request.Path.Value ?? "", context.Response.StatusCode, records, bytes);
         }
     }
 
