@@ -5,14 +5,20 @@ namespace Arcd.Ingest.Wire.LineProtocol;
 /// <summary>Row application: one parsed line (its tags and fields, held as ranges of the scratch buffer) becomes a row of its measurement's batch.</summary>
 public sealed partial class LineProtocolDecoder
 {
-    private bool Apply(ReadOnlySpan<char> measurement, long micros, out string? column, out string? reason)
+    private RowBatchBuilder BuilderFor(ReadOnlySpan<char> measurement)
     {
-        column = null;
         if (!_buildersByChars.TryGetValue(measurement, out var builder))
         {
             var name = measurement.ToString();
             _builders.Add(name, builder = new RowBatchBuilder(name));
         }
+        return builder;
+    }
+
+    [System.Runtime.CompilerServices.SkipLocalsInit] // the key buffer is written before it is read
+    private bool Apply(RowBatchBuilder builder, long micros, out string? column, out string? reason)
+    {
+        column = null;
         if (_records >= _limits.MaxRowsPerRequest) return Fail($"the request has more than {_limits.MaxRowsPerRequest} rows", out reason);
 
         builder.BeginRow(micros);

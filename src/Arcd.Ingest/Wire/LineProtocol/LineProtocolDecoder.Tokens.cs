@@ -145,7 +145,8 @@ public sealed partial class LineProtocolDecoder
     {
         length = 0;
         if (utf8.Length > _limits.MaxColumnNameBytes) return false;
-        return Encoding.UTF8.TryGetChars(utf8, chars, out length);
+        // Keys are nearly always ASCII: widened in a loop, cheaper than the transcoder's call for a few bytes.
+        return TryAscii(utf8, chars, out length) || Encoding.UTF8.TryGetChars(utf8, chars, out length);
     }
 
     private static bool TryAscii(ReadOnlySpan<byte> bytes, Span<char> chars, out int length)

@@ -26,6 +26,11 @@ public sealed partial class LineProtocolDecoder : IDisposable
     private readonly List<(int Offset, int Length)> _tagValues = [];
     private readonly List<PendingField> _fields = [];
     private readonly List<ErrorDetail> _details = [];
+    // The previous line's measurement as written, and its builder: lines of one measurement in a row
+    // (the common body) skip the name's check and lookup.
+    private readonly byte[] _lastMeasurement = new byte[NameRules.MaxMeasurementLength];
+    private int _lastMeasurementLength = -1;
+    private RowBatchBuilder? _lastBuilder;
     private int _line;
     private int _failedLines;
     private long _records;
@@ -105,6 +110,7 @@ public sealed partial class LineProtocolDecoder : IDisposable
         write = new DecodedWrite();
         foreach (var builder in _builders.Values) write.Add(builder.Build());
         _builders.Clear();
+        _lastBuilder = null;
         error = default;
         return true;
     }
@@ -113,6 +119,7 @@ public sealed partial class LineProtocolDecoder : IDisposable
     {
         foreach (var builder in _builders.Values) builder.Dispose();
         _builders.Clear();
+        _lastBuilder = null;
         _carry.Dispose();
         _scratch.Dispose();
     }
@@ -133,6 +140,7 @@ public sealed partial class LineProtocolDecoder : IDisposable
         }
     }
 
+    [System.Runtime.CompilerServices.SkipLocalsInit] // its stack buffers are written before they are read
     private bool TryParseRecord(ReadOnlySpan<byte> line, out string? column, out string? reason)
     {
         column = null;
@@ -145,12 +153,22 @@ public sealed partial class LineProtocolDecoder : IDisposable
         var i = 0;
         var measurement = Unescape(line, ref i, stopAtComma: true, stopAtEquals: false);
         if (measurement.Length == 0) return Fail("missing measurement", out reason);
-        Span<char> measurementChars = stackalloc char[NameRules.MaxMeasurementLength];
         var measurementSpan = _scratch.Span.Slice(measurement.Offset, measurement.Length);
-        if (measurementSpan.Length > NameRules.MaxMeasurementLength || !TryAscii(measurementSpan, measurementChars, out var measurementLength)
-            || !NameRules.IsValidMeasurement(measurementChars[..measurementLength]))
+        var builder = _lastBuilder is not null && measurementSpan.SequenceEqual(_lastMeasurement.AsSpan(0, Math.Max(_lastMeasurementLength, 0)))
+            ? _lastBuilder
+            : null;
+        if (builder is null)
         {
-            return Fail($"invalid measurement name \"{Encoding.UTF8.GetString(measurementSpan)}\": {NameRules.MeasurementRule}", out reason);
+            Span<char> measurementChars = stackalloc char[NameRules.MaxMeasurementLength];
+            if (measurementSpan.Length > NameRules.MaxMeasurementLength || !TryAscii(measurementSpan, measurementChars, out var measurementLength)
+                || !NameRules.IsValidMeasurement(measurementChars[..measurementLength]))
+            {
+                return Fail($"invalid measurement name \"{Encoding.UTF8.GetString(measurementSpan)}\": {NameRules.MeasurementRule}", out reason);
+            }
+            builder = BuilderFor(measurementChars[..measurementLength]);
+            measurementSpan.CopyTo(_lastMeasurement);
+            _lastMeasurementLength = measurementSpan.Length;
+            _lastBuilder = builder;
         }
 
         // Tags.
@@ -201,7 +219,7 @@ public sealed partial class LineProtocolDecoder : IDisposable
                 return Fail($"timestamp {timestamp} ({_precision}) is outside years 0001-9999", out reason);
         }
 
-        return Apply(measurementChars[..measurementLength], micros, out column, out reason);
+        return Apply(builder, micros, out column, out reason);
     }
 
     private string Text((int Offset, int Length) range) => Encoding.UTF8.GetString(_scratch.Span.Slice(range.Offset, range.Length));

@@ -212,6 +212,26 @@ public class LineProtocolDecoderTests
     }
 
     [Fact]
+    public void Measurements_that_alternate_or_share_a_prefix_each_get_their_own_rows()
+    {
+        // The decoder remembers the previous line's measurement: every change of name must still be seen.
+        using var write = Decode("cpu v=1 1\ncpu v=2 2\ncp v=3 3\ncpu v=4 4\ncpu.x v=5 5\ncpux v=6 6\ncpu v=7 7\n", TimePrecision.Seconds);
+        long[] Seconds(string m) => write.Batches.Single(b => b.Measurement == m).Time.Int64Values.ToArray().Select(t => t / 1_000_000).ToArray();
+        Assert.Equal(4, write.Batches.Count);
+        Assert.Equal([1L, 2, 4, 7], Seconds("cpu"));
+        Assert.Equal([3L], Seconds("cp"));
+        Assert.Equal([5L], Seconds("cpu.x"));
+        Assert.Equal([6L], Seconds("cpux"));
+    }
+
+    [Fact]
+    public void A_bad_measurement_name_after_a_good_one_is_still_rejected()
+    {
+        var error = Reject("cpu v=1 1\ncpu$ v=2 2\ncpu v=3 3\n");
+        Assert.Equal(2, Assert.Single(error.Details!).Line);
+    }
+
+    [Fact]
     public void At_most_20_details_but_the_count_of_every_bad_line()
     {
         var body = string.Join('\n', Enumerable.Range(0, 30).Select(_ => "bad"));
