@@ -20,22 +20,28 @@ namespace Arcd.Bench;
 public static class CeilingServer
 {
     public const string Usage = """
-        usage: arcd-bench ceiling [--port 18090] [--host 127.0.0.1]
+        usage: arcd-bench ceiling [--port 18090] [--host 127.0.0.1] [--buffers arcd|kestrel]
 
         Serves until SIGTERM/SIGINT: every request's body is read whole into a pooled buffer and
-        discarded, then 204. Prints the requests and bytes it read at exit.
+        discarded, then 204. Prints the requests and bytes it read at exit. --buffers: the socket
+        transport's receive buffers, arcd's 64 KiB blocks (default, the same transport as arcd) or
+        Kestrel's default 4 KiB ones (the ceiling as measured before arcd changed its own).
         """;
 
     public static async Task<int> RunAsync(BenchArgs args)
     {
         var port = args.GetInt("port", 18090);
         var host = IPAddress.Parse(args.Get("host", "127.0.0.1"));
+        var buffers = args.Get("buffers", "arcd");
+        if (buffers is not ("arcd" or "kestrel")) throw new ArgumentException($"--buffers must be arcd or kestrel, not '{buffers}'");
         args.EnsureAllUsed();
 
         var options = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = new NoServices() };
         options.Limits.MaxRequestBodySize = null;
         options.Listen(host, port, listen => listen.Protocols = HttpProtocols.Http1);
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), NullLoggerFactory.Instance);
+        var transportOptions = new SocketTransportOptions();
+        if (buffers == "arcd") Arcd.Hosting.BlockMemoryPool.Use(transportOptions); // arcd's receive buffers (src/Arcd/Hosting)
+        var transport = new SocketTransportFactory(Options.Create(transportOptions), NullLoggerFactory.Instance);
         using var server = new KestrelServer(Options.Create(options), transport, NullLoggerFactory.Instance);
         var application = new NullApplication();
         await server.StartAsync(application, CancellationToken.None);

@@ -21,7 +21,7 @@ run() {
     artifacts/bench/arcd-bench load --url http://127.0.0.1:18090 --mode msgpack-columnar --connections "$connections" \
         --duration "$seconds" --pid "$pid" --json "$out/$label-$n.json" >/dev/null 2>&1
     kill -TERM $pid; wait $pid || true
-    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(f\"{sys.argv[2]:>2} run {sys.argv[3]}: {d['records_per_sec']/1e6:6.2f}M rec/s  p99 {d['p99_ms']:6.1f} ms  errors {d['errors']}  peak RSS {d['server_peak_rss_mib']:6.0f} MiB  {d['server_allocated_bytes_per_record']:5.1f} B/record\")" "$out/$label-$n.json" "$label" "$n"
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(f\"{sys.argv[2]:>2} run {sys.argv[3]}: {d['records_per_sec']/1e6:6.2f}M rec/s  p99 {d['p99_ms']:6.1f} ms  errors {d['errors']}  peak RSS {d['server_peak_rss_mib']:6.0f} MiB  {d['server_allocated_bytes_per_record']:5.1f} B/record  {d['records_per_server_cpu_second']/1e6:5.2f}M rec/CPU-s\")" "$out/$label-$n.json" "$label" "$n"
 }
 
 for n in $(seq 1 "$runs"); do
@@ -31,10 +31,12 @@ done
 python3 - "$out" "$runs" <<'PY'
 import json, statistics, sys
 out, runs = sys.argv[1], int(sys.argv[2])
-med = {}
+med, cpu = {}, {}
 for label in "AB":
-    values = [json.load(open(f"{out}/{label}-{n}.json"))["records_per_sec"] for n in range(1, runs + 1)]
+    runs_json = [json.load(open(f"{out}/{label}-{n}.json")) for n in range(1, runs + 1)]
+    values = [d["records_per_sec"] for d in runs_json]
     med[label] = statistics.median(values)
-    print(f"{label} median {med[label]/1e6:.2f}M rec/s  (min {min(values)/1e6:.2f}M, max {max(values)/1e6:.2f}M)")
-print(f"B/A = {med['B']/med['A']:.3f}")
+    cpu[label] = statistics.median(d["records_per_server_cpu_second"] for d in runs_json)
+    print(f"{label} median {med[label]/1e6:.2f}M rec/s  (min {min(values)/1e6:.2f}M, max {max(values)/1e6:.2f}M)  {cpu[label]/1e6:.2f}M rec/CPU-s")
+print(f"B/A = {med['B']/med['A']:.3f} rec/s, {cpu['B']/cpu['A']:.3f} rec/CPU-s")
 PY

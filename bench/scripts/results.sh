@@ -56,6 +56,12 @@ ceiling=$!
 until curl -s -o /dev/null -X POST http://127.0.0.1:$port/; do sleep 0.05; done
 drive ceiling msgpack-columnar 32 0 "$ceiling"
 kill -TERM $ceiling; wait $ceiling || true
+# The ceiling as earlier runs measured it, on Kestrel's default 4 KiB receive buffers (arcd now uses 64 KiB).
+artifacts/bench/arcd-bench ceiling --port $port --host 127.0.0.1 --buffers kestrel 2>"$work/ceiling.log" &
+ceiling=$!
+until curl -s -o /dev/null -X POST http://127.0.0.1:$port/; do sleep 0.05; done
+drive ceiling-kestrel-buffers msgpack-columnar 32 0 "$ceiling"
+kill -TERM $ceiling; wait $ceiling || true
 
 load baseline-sync-32 artifacts/baseline/arcd sync msgpack-columnar 32
 load current-sync-32 artifacts/aot/arcd sync msgpack-columnar 32
