@@ -142,6 +142,15 @@ public class ColumnTests
         Assert.Equal("x1", Encoding.UTF8.GetString(small.GetStringBytes(1)));
         Assert.Equal("y1999", Encoding.UTF8.GetString(small.GetStringBytes(2002)));
 
+        // Nearly all new in the first EarlyProbeRows rows: stopped there. Fewer, interleaved (40 hosts): kept past it.
+        using var random = new Column("host", ColumnKind.String);
+        for (var i = 0; i < Column.EarlyProbeRows; i++) random.AppendString(Encoding.UTF8.GetBytes($"h{i}"));
+        Assert.False(random.HasCodes);
+        using var interleaved = new Column("host", ColumnKind.String);
+        for (var i = 0; i < Column.ProbeRows; i++) interleaved.AppendString(Encoding.UTF8.GetBytes($"h{i % 40}"));
+        Assert.True(interleaved.HasCodes);
+        Assert.Equal("h39", Encoding.UTF8.GetString(interleaved.InternedValue(interleaved.Codes[Column.ProbeRows - 1 - 216])));
+
         // Repeating values keep interning past the probe.
         using var hosts = new Column("host", ColumnKind.String);
         for (var i = 0; i < 5000; i++) hosts.AppendString(Encoding.UTF8.GetBytes($"h{i % 50}"));
