@@ -22,7 +22,7 @@ pid=$!
 until curl -sf http://127.0.0.1:$port/ready >/dev/null; do sleep 0.05; done
 perf record -F 997 -g -p "$pid" -o "$work/perf.data" -- sleep "$seconds" 2>/dev/null &
 perf_pid=$!
-artifacts/bench/arcd-bench load --url http://127.0.0.1:$port --mode "$mode" --connections 64 --duration "$seconds" \
+artifacts/bench/arcd-bench load --url http://127.0.0.1:$port --mode "$mode" --connections ${PROFILE_CONNECTIONS:-64} --duration "$seconds" \
     --pid "$pid" --json "$out/load.json" 2>/dev/null | tail -12
 wait $perf_pid
 curl -s http://127.0.0.1:$port/metrics | grep -E '^arcd_stage_seconds_total' > "$out/stages.txt"

@@ -33,7 +33,7 @@ public sealed partial class LineProtocolDecoder
                 return Abandon(builder, error, out reason);
             }
         }
-        foreach (var field in _fields)
+        foreach (ref readonly var field in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_fields))
         {
             var keyBytes = scratch.Slice(field.KeyOffset, field.KeyLength);
             if (!TryKeyChars(keyBytes, key, out var length)) return Abandon(builder, "field key too long or not UTF-8", out reason);

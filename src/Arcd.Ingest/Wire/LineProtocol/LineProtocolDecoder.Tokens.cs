@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Arcd.Ingest.Wire.LineProtocol;
@@ -75,6 +76,12 @@ public sealed partial class LineProtocolDecoder
 
     private static bool TryParseBoolean(ReadOnlySpan<byte> token, out bool value)
     {
+        // Most values are numbers: one look at the first byte settles them.
+        if (token[0] is not ((byte)'t' or (byte)'T' or (byte)'f' or (byte)'F'))
+        {
+            value = false;
+            return false;
+        }
         switch (token.Length)
         {
             case 1 when token[0] is (byte)'t' or (byte)'T': value = true; return true;
@@ -136,8 +143,9 @@ public sealed partial class LineProtocolDecoder
 
     private bool IsTagKey(ReadOnlySpan<byte> key)
     {
-        foreach (var (offset, length) in _tagKeys)
-            if (_scratch.Span.Slice(offset, length).SequenceEqual(key)) return true;
+        var scratch = _scratch.Span;
+        foreach (var (offset, length) in CollectionsMarshal.AsSpan(_tagKeys))
+            if (length == key.Length && scratch.Slice(offset, length).SequenceEqual(key)) return true;
         return false;
     }
 
