@@ -14,8 +14,17 @@ public static class FastDecimal
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
 
-    public static bool TryParse(ReadOnlySpan<byte> text, out double value)
+    public static bool TryParse(ReadOnlySpan<byte> text, out double value) => TryParse(text, out value, out var used) && used == text.Length;
+
+    /// <summary>
+    /// Parses the decimal at the start of <paramref name="text"/> up to the first ',' or ' ' (or the end),
+    /// so a line-protocol field value is read in the same pass that finds its end. False for anything else.
+    /// </summary>
+    public static bool TryParseToDelimiter(ReadOnlySpan<byte> text, out double value, out int used) => TryParse(text, out value, out used);
+
+    private static bool TryParse(ReadOnlySpan<byte> text, out double value, out int used)
     {
+        used = 0;
         value = 0;
         var i = 0;
         var negative = false;
@@ -45,8 +54,10 @@ public static class FastDecimal
                 if (seenPoint) fractionDigits++;
             }
             else if (c == '.' && !seenPoint) seenPoint = true;
+            else if (c is (byte)',' or (byte)' ') break;
             else return false;
         }
+        used = i;
         if (!seenDigit || fractionDigits >= PowersOfTen.Length) return false;
         value = mantissa / PowersOfTen[fractionDigits];
         if (negative) value = -value;

@@ -37,6 +37,13 @@ public sealed partial class LineProtocolDecoder
             return true;
         }
 
+        // Plain decimals (nearly every value) are read while their end is found.
+        if (FastDecimal.TryParseToDelimiter(line[i..], out var quick, out var quickLength))
+        {
+            i += quickLength;
+            _fields.Add(new PendingField(key.Offset, key.Length, FieldKind.Float64, 0, quick, 0, 0));
+            return true;
+        }
         var start = i;
         while (i < line.Length && line[i] != ',' && line[i] != ' ') i++;
         var token = line[start..i];
