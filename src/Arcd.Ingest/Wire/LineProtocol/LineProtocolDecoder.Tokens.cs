@@ -115,10 +115,11 @@ public sealed partial class LineProtocolDecoder
             (false, true) => StopsEquals,
             _ => StopsSpace,
         };
+        var mask = (byte)(SpaceOrBackslash | (stopAtComma ? Comma : 0) | (stopAtEquals ? EqualsSign : 0));
         var offset = _scratch.Length;
         while (i < line.Length)
         {
-            var run = line[i..].IndexOfAny(stops);
+            var run = RunLength(line[i..], stops, mask);
             if (run < 0)
             {
                 _scratch.Write(line[i..]);
@@ -141,6 +142,34 @@ public sealed partial class LineProtocolDecoder
             i++;
         }
         return (offset, _scratch.Length - offset);
+    }
+
+    /// <summary>
+    /// Bytes before the first stop character, or -1. Names and tag values are mostly a few bytes long,
+    /// where a table loop beats the vectorized search's setup; longer ones go to the search.
+    /// </summary>
+    private static int RunLength(ReadOnlySpan<byte> text, SearchValues<byte> stops, byte mask)
+    {
+        var scalar = Math.Min(text.Length, 16);
+        var kinds = StopKinds;
+        for (var k = 0; k < scalar; k++)
+            if ((kinds[text[k]] & mask) != 0) return k;
+        if (scalar == text.Length) return -1;
+        var rest = text[scalar..].IndexOfAny(stops);
+        return rest < 0 ? -1 : scalar + rest;
+    }
+
+    private const byte SpaceOrBackslash = 1, Comma = 2, EqualsSign = 4;
+
+    private static readonly byte[] StopKinds = CreateStopKinds();
+
+    private static byte[] CreateStopKinds()
+    {
+        var kinds = new byte[256];
+        kinds[' '] = kinds['\\'] = SpaceOrBackslash;
+        kinds[','] = Comma;
+        kinds['='] = EqualsSign;
+        return kinds;
     }
 
     private static readonly SearchValues<byte> StopsCommaEquals = SearchValues.Create(" ,=\\"u8);
