@@ -35,8 +35,11 @@ help:
 build:
 	$(DOTNET) build arcd.sln
 
+# The native compiler reports code it compiled to always throw (a type a package needs is missing,
+# as when a pinned dependency is older than a package expects) as a message, not a warning: fail on it.
 publish:
-	$(DOTNET) publish src/Arcd -c Release -r $(RID) -o $(AOT_DIR)
+	@mkdir -p artifacts; set -o pipefail; $(DOTNET) publish src/Arcd -c Release -r $(RID) -o $(AOT_DIR) | tee artifacts/publish.log
+	@! grep -q "will always throw" artifacts/publish.log || { echo "publish: the native compiler says code will always throw (see above)"; exit 1; }
 
 run: publish
 	$(AOT_DIR)/arcd
