@@ -20,7 +20,7 @@ namespace Arcd.Http.Endpoints;
 /// planner's row estimate, and the database and measurement listings. DuckDB is started by the
 /// first query (<see cref="QueryEngine"/>); the listings read the data root directly.
 /// </summary>
-public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, QueryStats stats, ReadEpochs? readers = null, BucketMirror? mirror = null,
+public sealed partial class QueryEndpoints(QuerySettings settings, ILogger logger, QueryStats stats, ReadEpochs? readers = null, BucketMirror? mirror = null,
     Action<string>? storageFailed = null)
 {
     /// <summary>
@@ -231,77 +231,6 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
         });
     }
 
-    /// <summary><c>GET /api/v1/measurements[?database=x]</c>.</summary>
-    public Task MeasurementsAsync(HttpContext context)
-    {
-        if (Unavailable(context, out var unavailableAnswer)) return unavailableAnswer;
-        var start = Stopwatch.GetTimestamp();
-        var only = context.Request.Query["database"].ToString();
-        var databases = only.Length > 0 ? [only] : _root.Databases();
-        var found = databases.SelectMany(db => _root.Measurements(db).Select(m => _root.Describe(db, m))).ToList();
-        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
-        {
-            json.WriteBoolean("success", true);
-            json.WriteStartArray("measurements");
-            foreach (var m in found)
-            {
-                json.WriteStartObject();
-                json.WriteString("database", m.Database);
-                json.WriteString("measurement", m.Measurement);
-                json.WriteNumber("file_count", m.FileCount);
-                json.WriteNumber("total_size_mb", Megabytes(m.TotalBytes));
-                json.WriteString("storage_path", m.StoragePath);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteNumber("count", found.Count);
-            json.WriteNumber("execution_time_ms", Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds));
-        });
-    }
-
-    /// <summary><c>GET /api/v1/databases</c>.</summary>
-    public Task DatabasesAsync(HttpContext context)
-    {
-        if (Unavailable(context, out var unavailableAnswer)) return unavailableAnswer;
-        var databases = _root.Databases();
-        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
-        {
-            json.WriteStartArray("databases");
-            foreach (var db in databases)
-            {
-                json.WriteStartObject();
-                json.WriteString("name", db);
-                json.WriteNumber("measurement_count", _root.Measurements(db).Count);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteNumber("count", databases.Count);
-        });
-    }
-
-    /// <summary><c>GET /api/v1/databases/{name}/measurements</c>; 404 for a database that does not exist.</summary>
-    public Task DatabaseMeasurementsAsync(HttpContext context, string database)
-    {
-        if (Unavailable(context, out var unavailableAnswer)) return unavailableAnswer;
-        if (!_root.Databases().Contains(database))
-            return JsonResponse.ErrorAsync(context, StatusCodes.Status404NotFound, $"database '{database}' not found");
-        var measurements = _root.Measurements(database).Select(m => _root.Describe(database, m)).ToList();
-        return JsonResponse.WriteAsync(context, StatusCodes.Status200OK, json =>
-        {
-            json.WriteString("database", database);
-            json.WriteStartArray("measurements");
-            foreach (var m in measurements)
-            {
-                json.WriteStartObject();
-                json.WriteString("name", m.Measurement);
-                json.WriteNumber("file_count", m.FileCount);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteNumber("count", measurements.Count);
-        });
-    }
-
     private ShowAnswer Show(HttpContext context, ShowStatement show) =>
         ShowAnswer.From(show, _root, NullIfEmpty(context.Request.Headers[DatabaseHeader].ToString()));
 
@@ -430,64 +359,6 @@ public sealed class QueryEndpoints(QuerySettings settings, ILogger logger, Query
             await ErrorAsync(context, shape, StatusCodes.Status503ServiceUnavailable, $"object storage cannot be read: {ex.Message}", start);
             return null;
         }
-    }
-
-    private static Task ErrorAsync(HttpContext context, ErrorShape shape, int status, string message, long start) => shape switch
-    {
-        ErrorShape.Arrow => ArrowErrorAsync(context, status, message),
-        ErrorShape.MsgPack => MsgPackErrorAsync(context, status, message, start),
-        _ => EnvelopeErrorAsync(context, status, message, start),
-    };
-
-    /// <summary>Arc's msgpack error: a 4-key map, with the HTTP status of the failure.</summary>
-    private static Task MsgPackErrorAsync(HttpContext context, int status, string message, long start)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        var writer = new MessagePack.MessagePackWriter(buffer);
-        writer.WriteMapHeader(4);
-        writer.Write("success");
-        writer.Write(false);
-        writer.Write("error");
-        writer.Write(message);
-        writer.Write("execution_time_ms");
-        writer.Write(ElapsedMs(start));
-        writer.Write("timestamp");
-        writer.Write(Rfc3339Seconds(DateTime.UtcNow));
-        writer.Flush();
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/msgpack";
-        context.Response.ContentLength = buffer.WrittenCount;
-        return context.Response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
-    }
-
-    private static ulong ElapsedMs(long start) => (ulong)Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-
-    /// <summary>§7.1's error envelope.</summary>
-    private static Task EnvelopeErrorAsync(HttpContext context, int status, string message, long start) =>
-        JsonResponse.WriteAsync(context, status, json =>
-        {
-            json.WriteBoolean("success", false);
-            json.WriteNull("columns");
-            json.WriteNull("data");
-            json.WriteNumber("row_count", 0);
-            json.WriteNumber("execution_time_ms", Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds));
-            json.WriteString("timestamp", Rfc3339Seconds(DateTime.UtcNow));
-            json.WriteString("error", message);
-        });
-
-    /// <summary>§7.2's error shape for the Arrow endpoint.</summary>
-    private static Task ArrowErrorAsync(HttpContext context, int status, string message) =>
-        JsonResponse.WriteAsync(context, status, json =>
-        {
-            json.WriteBoolean("success", false);
-            json.WriteString("error", message);
-        });
-
-    private static void WriteTail(Utf8JsonWriter json, long rows, long start)
-    {
-        json.WriteNumber("row_count", rows);
-        json.WriteNumber("execution_time_ms", Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds));
-        json.WriteString("timestamp", Rfc3339Seconds(DateTime.UtcNow));
     }
 
     private static string Rfc3339Seconds(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
