@@ -69,11 +69,10 @@ public sealed partial class LineProtocolDecoder
             _fields.Add(new PendingField(key.Offset, key.Length, FieldKind.Int64, (long)unsigned, 0, 0, 0));
             return true;
         }
-        // Floats: digits with optional sign, point and exponent. NaN and Inf are not line protocol.
+        // Floats the fast path above could not take: exponents, more than 15 digits. NaN and Inf are not line protocol.
         var first = token[0];
-        if (FastDecimal.TryParse(token, out var real)
-            || ((first is >= (byte)'0' and <= (byte)'9' || first is (byte)'-' or (byte)'+' or (byte)'.')
-                && Utf8Parser.TryParse(token, out real, out var consumed) && consumed == token.Length && double.IsFinite(real)))
+        if ((first is >= (byte)'0' and <= (byte)'9' || first is (byte)'-' or (byte)'+' or (byte)'.')
+            && Utf8Parser.TryParse(token, out double real, out var consumed) && consumed == token.Length && double.IsFinite(real))
         {
             _fields.Add(new PendingField(key.Offset, key.Length, FieldKind.Float64, 0, real, 0, 0));
             return true;
