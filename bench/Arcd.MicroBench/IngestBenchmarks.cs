@@ -26,6 +26,7 @@ public class IngestBenchmarks
     private List<ColumnBatch> _batches = [];
     private MeasurementBuffer _buffer = null!;
     private TimeOrder _order = null!;
+    private TimeOrder _interleaved = null!;
     private long[] _shuffledTimes = [];
     private byte[] _walFrame = [];
 
@@ -49,7 +50,28 @@ public class IngestBenchmarks
         var random = new Random(7);
         _shuffledTimes = _buffer.Time.Int64Values.ToArray();
         random.Shuffle(_shuffledTimes);
+        // The daemon's buffers hold many clients' rows interleaved in time: their time order is a
+        // permutation, not the identity the batches above give.
+        _interleaved = TimeOrder.Compute(Interleave(_buffer.Time.Int64Values, InterleavedClients));
         _walFrame = new byte[WalFraming.FrameHeaderBytes + WalRecord.PayloadLength("bench", _columnar.Length)];
+    }
+
+    /// <summary>Clients whose requests cover the same time span, as a fleet reporting every interval does.</summary>
+    private const int InterleavedClients = 32;
+
+    /// <summary>
+    /// The buffer's times rearranged so that they arrive as <paramref name="clients"/> sorted runs
+    /// over the same span: row i of the time order comes from client i mod clients.
+    /// </summary>
+    private static long[] Interleave(ReadOnlySpan<long> times, int clients)
+    {
+        var sorted = times.ToArray();
+        Array.Sort(sorted);
+        var arrived = new long[sorted.Length];
+        var next = 0;
+        for (var client = 0; client < clients; client++)
+            for (var i = client; i < sorted.Length; i += clients) arrived[next++] = sorted[i];
+        return arrived;
     }
 
     private MeasurementBuffer BuildBuffer()
@@ -91,6 +113,10 @@ public class IngestBenchmarks
 
     [Benchmark, RowsPerOperation(RequestRows * BufferBatches)]
     public void EncodeParquetSnappy() => ParquetFileWriter.Write(Stream.Null, _buffer, _order, 0, _order.Count, ParquetSettings.Default, null);
+
+    /// <summary>The same buffer encoded through the time order of <see cref="InterleavedClients"/> clients' interleaved rows.</summary>
+    [Benchmark, RowsPerOperation(RequestRows * BufferBatches)]
+    public void EncodeParquetInterleaved() => ParquetFileWriter.Write(Stream.Null, _buffer, _interleaved, 0, _interleaved.Count, ParquetSettings.Default, null);
 
     [Benchmark, RowsPerOperation(RequestRows * BufferBatches)]
     public void EncodeParquetZstd() => ParquetFileWriter.Write(Stream.Null, _buffer, _order, 0, _order.Count, new ParquetSettings(ParquetCompression.Zstd), null);

@@ -31,13 +31,34 @@ internal static class NumberChunks
         var isDouble = column.Kind == ColumnKind.Float64;
         ReadOnlySpan<long> source = isDouble ? MemoryMarshal.Cast<double, long>(column.Float64Values) : column.Int64Values;
         var defined = rows - nulls;
-        // Rows already in time order with no nulls are read in place; only the others are gathered.
-        var gathered = nulls == 0 && order.IsIdentity ? null : ArrayPool<long>.Shared.Rent(Math.Max(defined, 1));
+        var limit = Math.Min(MaxDictionaryValues, defined / RowsPerDistinctValue);
         var codes = ArrayPool<int>.Shared.Rent(Math.Max(defined, 1));
+        long[]? gathered = null;
         try
         {
+            // A whole buffer with no nulls whose time order is a permutation (concurrent clients' rows
+            // interleave) is hashed in arrival order, front to back, and only the 4-byte codes are read
+            // through the permutation; gathering the 8-byte values first missed the cache on nearly every row.
+            if (nulls == 0 && !order.IsIdentity && start == 0 && rows == source.Length && limit > 0)
+            {
+                var bySource = ArrayPool<int>.Shared.Rent(rows);
+                try
+                {
+                    if (dictionary.TryEncode(source, bySource, limit))
+                    {
+                        for (var i = 0; i < rows; i++) codes[i] = bySource[order.SourceRow(i)];
+                        return WriteDictionary(writer, column.Name, isDouble, dictionary.Values, codes.AsSpan(0, defined), levels, rows, nulls);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<int>.Shared.Return(bySource);
+                }
+                limit = 0; // too many distinct values: PLAIN, without hashing them again
+            }
+            // Rows already in time order with no nulls are read in place; only the others are gathered.
+            gathered = nulls == 0 && order.IsIdentity ? null : ArrayPool<long>.Shared.Rent(Math.Max(defined, 1));
             var values = Gather(source, order, start, rows, levels, nulls, gathered);
-            var limit = Math.Min(MaxDictionaryValues, defined / RowsPerDistinctValue);
             if (defined > 0 && limit > 0 && dictionary.TryEncode(values, codes, limit))
                 return WriteDictionary(writer, column.Name, isDouble, dictionary.Values, codes.AsSpan(0, defined), levels, rows, nulls);
             return WritePlain(writer, column.Name, isDouble, values, levels, rows, nulls);

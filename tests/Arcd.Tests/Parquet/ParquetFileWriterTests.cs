@@ -37,6 +37,18 @@ public class ParquetFileWriterTests
             Enumerable.Range(0, rows).Select(_ => IsNull() ? null : random.Next(3) == 0 ? $"s{random.Next(rows)}" : strings[random.Next(strings.Length)]).ToArray());
     }
 
+    /// <summary>
+    /// The same rows in a random arrival order, as concurrent clients' rows reach a buffer: its time
+    /// order is then a permutation, which the encoder reads through (values hashed in arrival order).
+    /// </summary>
+    private static Sample Shuffled(Sample sample, int seed)
+    {
+        var permutation = Enumerable.Range(0, sample.Times.Length).ToArray();
+        new Random(seed).Shuffle(permutation);
+        T[] Permute<T>(T[] values) => permutation.Select(p => values[p]).ToArray();
+        return new Sample(Permute(sample.Times), Permute(sample.Ints), Permute(sample.Doubles), Permute(sample.Bools), Permute(sample.Strings));
+    }
+
     /// <summary>The sample in up to three batches, so the buffer maps each batch's interned strings into its own.</summary>
     private static MeasurementBuffer ToBuffer(Sample sample)
     {
@@ -68,28 +80,34 @@ public class ParquetFileWriterTests
         return buffer!;
     }
 
-    [Fact]
-    public async Task A_string_column_that_stopped_interning_is_written_the_plain_way_and_reads_back()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_string_column_that_stopped_interning_is_written_the_plain_way_and_reads_back(bool shuffled)
     {
         var rows = Column.MaxInternedValues * 6 / 5;
         var sample = new Sample(
             Enumerable.Range(0, rows).Select(r => 1_700_000_000_000_000L + r).ToArray(),
             new long?[rows], new double?[rows], new bool?[rows],
-            Enumerable.Range(0, rows).Select(r => r % 97 == 0 ? null : $"id-{r}").ToArray());
+            Enumerable.Range(0, rows).Select(r => r % 97 == 0 ? null : $"id-{r % 5000}").ToArray());
+        if (shuffled) sample = Shuffled(sample, 3);
         using var buffer = ToBuffer(sample);
         Assert.False(buffer.Columns.Single(c => c.Name == "s").HasCodes);
         using var order = TimeOrder.Compute(buffer.Time.Int64Values);
+        Assert.Equal(!shuffled, order.IsIdentity);
         using var temp = new TempDirectory();
         var path = Path.Combine(temp.Path, "capped.parquet");
         await using (var file = File.Create(path))
             ParquetFileWriter.Write(file, buffer, order, 0, rows, ParquetSettings.Default, [new("arc:tags", "host")]);
-        var expected = Enumerable.Range(0, rows).ToArray();
+        var expected = Enumerable.Range(0, rows).Select(r => order.SourceRow(r)).ToArray();
         AssertDuckDbReads(path, sample, expected);
         await AssertParquetNetReads(path, sample, expected);
     }
 
-    [Fact]
-    public async Task Number_columns_of_few_values_get_a_dictionary_and_mostly_distinct_ones_stay_plain()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Number_columns_of_few_values_get_a_dictionary_and_mostly_distinct_ones_stay_plain(bool shuffled)
     {
         const int rows = 20_000;
         var random = new Random(5);
@@ -104,9 +122,12 @@ public class ParquetFileWriterTests
             Ints = Enumerable.Range(0, rows).Select(_ => (long?)random.NextInt64()).ToArray(),
             Doubles = Enumerable.Range(0, rows).Select(_ => (double?)random.NextDouble()).ToArray(),
         };
+        // Without nulls too (as `distinct` is): a whole buffer with none, in a permuted order, is hashed in arrival order.
+        var fewNoNulls = few with { Ints = few.Ints.Select((v, r) => (long?)(v ?? r % 5)).ToArray(), Doubles = few.Doubles.Select(v => (double?)(v ?? 1.5)).ToArray() };
         using var temp = new TempDirectory();
-        foreach (var (name, sample, dictionary) in new[] { ("few", few, true), ("distinct", distinct, false) })
+        foreach (var (name, ordered, dictionary) in new[] { ("few", few, true), ("distinct", distinct, false), ("few-no-nulls", fewNoNulls, true) })
         {
+            var sample = shuffled ? Shuffled(ordered, 9) : ordered;
             using var buffer = ToBuffer(sample);
             using var order = TimeOrder.Compute(buffer.Time.Int64Values);
             var path = Path.Combine(temp.Path, $"{name}.parquet");
