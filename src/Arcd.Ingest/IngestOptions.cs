@@ -60,7 +60,7 @@ public sealed class IngestOptions
 /// <summary>The <c>Storage</c> configuration section.</summary>
 public sealed class StorageOptions
 {
-    /// <summary><c>local</c> is the only backend so far.</summary>
+    /// <summary><c>local</c> (files under <see cref="Root"/>) or <c>s3</c> (an S3-compatible bucket, <see cref="S3"/>).</summary>
     public string Backend { get; set; } = "local";
 
     /// <summary>Data root for the local backend; files go under <c>{Root}/{db}/{m}/YYYY/MM/DD/HH/</c>.</summary>
