@@ -42,6 +42,15 @@ public partial class MetricsTests
         Assert.Equal(1, Value(metrics, "arcd_write_requests_total{endpoint=\"/write\",class=\"2xx\"}"));
         Assert.Equal(1, Value(metrics, "arcd_write_requests_total{endpoint=\"/write\",class=\"4xx\"}"));
         Assert.Equal(0, Value(metrics, "arcd_buffered_rows"));
+        // The write latency histogram counts all three writes (the 400 too); buckets are cumulative.
+        Assert.Contains("# TYPE arcd_write_duration_seconds histogram", metrics);
+        Assert.Equal(3, Value(metrics, "arcd_write_duration_seconds_count"));
+        Assert.Equal(3, Value(metrics, "arcd_write_duration_seconds_bucket{le=\"+Inf\"}"));
+        Assert.True(Value(metrics, "arcd_write_duration_seconds_sum") > 0);
+        var buckets = metrics.Split('\n').Where(l => l.StartsWith("arcd_write_duration_seconds_bucket{", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(14, buckets.Count);
+        Assert.Equal(buckets.Order(), buckets);
         Assert.True(Value(metrics, "arcd_resident_memory_bytes") > 1 << 20);
         Assert.True(Value(metrics, "arcd_gc_allocated_bytes_total") > 0);
         Assert.Contains("arcd_gc_collections_total{generation=\"2\"}", metrics);

@@ -63,6 +63,7 @@ public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, Writ
         for (var e = 0; e < WriteStats.Endpoints.Length; e++) Sample(text, "arcd_write_records_total", "endpoint", WriteStats.Endpoints[e], writes.Read(e, WriteStats.Records));
         Family(text, "arcd_write_bytes_total", "counter", "Request body bytes received (before decompression) by endpoint.");
         for (var e = 0; e < WriteStats.Endpoints.Length; e++) Sample(text, "arcd_write_bytes_total", "endpoint", WriteStats.Endpoints[e], writes.Read(e, WriteStats.Bytes));
+        WriteDurations(text, writes);
         Metric(text, "arcd_buffered_rows", "gauge", "Rows accepted and not yet in durable Parquet files.", Interlocked.Read(ref counters.RecordsAccepted) - Interlocked.Read(ref counters.RecordsWritten));
         Metric(text, "arcd_gc_allocated_bytes_total", "counter", "Bytes allocated by the process.", GC.GetTotalAllocatedBytes());
         Family(text, "arcd_gc_collections_total", "counter", "Garbage collections by generation.");
@@ -137,6 +138,23 @@ public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, Writ
             Sample(text, "arcd_cq_lag_seconds", "cq", Label(q.Name), cq.Store.Progress(q.Id).WatermarkUtc is { } w ? Math.Max(0, (now - w).TotalSeconds) : 0);
         Family(text, "arcd_cq_window_pending", "gauge", "1 while a window is in flight or waiting for its retry.");
         foreach (var q in queries) Sample(text, "arcd_cq_window_pending", "cq", Label(q.Name), cq.Store.Progress(q.Id).InFlight is null ? 0 : 1);
+    }
+
+    /// <summary>Prometheus histogram: cumulative buckets, +Inf, sum and count.</summary>
+    private static void WriteDurations(StringBuilder text, WriteStats writes)
+    {
+        const string name = "arcd_write_duration_seconds";
+        Family(text, name, "histogram", "Write requests from the router handing them over to their answer (read, decode, WAL, append; an acknowledgement waits for its group commit).");
+        long cumulative = 0;
+        for (var b = 0; b < WriteStats.DurationBounds.Length; b++)
+        {
+            cumulative += writes.DurationBucket(b);
+            Sample(text, name + "_bucket", "le", WriteStats.DurationBounds[b].ToString("R", CultureInfo.InvariantCulture), cumulative);
+        }
+        cumulative += writes.DurationBucket(WriteStats.DurationBounds.Length);
+        Sample(text, name + "_bucket", "le", "+Inf", cumulative);
+        text.Append(name).Append("_sum ").Append(writes.DurationSumSeconds.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        text.Append(name).Append("_count ").Append(writes.DurationCount.ToString(CultureInfo.InvariantCulture)).Append('\n');
     }
 
     private static string Label(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);

@@ -24,6 +24,7 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
     public async ValueTask HandleAsync(HttpContext context, BodyFormat format, string database, TimePrecision precision)
     {
         long records = 0, bytes = 0;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             if (!NameRules.IsValidDatabase(database))
@@ -135,7 +136,7 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
         }
         finally
         {
-            stats.Record(context.Request.Path.Value ?? "", context.Response.StatusCode, records, bytes);
+            stats.Record(context.Request.Path.Value ?? "", context.Response.StatusCode, records, bytes, Stopwatch.GetTimestamp() - started);
         }
     }
 
