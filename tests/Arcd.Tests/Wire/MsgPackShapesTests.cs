@@ -140,6 +140,47 @@ public class MsgPackShapesTests
     }
 
     [Fact]
+    public void An_element_refused_part_way_is_skipped_whole_and_the_elements_after_it_are_read()
+    {
+        // Element 1 fails at its first key, with the reader in the middle of its map: the elements
+        // after it must still be found where they start (a misplaced reader would refuse them too).
+        var error = Reject(MsgPack.Build((ref MessagePackWriter w) =>
+        {
+            w.WriteArrayHeader(5);
+            Map(ref w, ("m", "cpu"), ("fields", new (string, object?)[] { ("v", 1L) }));
+            w.WriteMapHeader(3);
+            w.Write(7L);
+            w.Write("not a string key");
+            w.Write("m");
+            w.Write("cpu");
+            w.Write("fields");
+            Map(ref w, ("v", new object?[] { new object?[] { 1L, 2L }, "x" }));
+            w.Write(5);
+            Map(ref w, ("m", "cpu"), ("tags", new (string, object?)[] { ("host", "a") }), ("fields", new (string, object?)[] { ("v", 3L) }));
+            Map(ref w, ("m", "mem"), ("columns", new (string, object?)[] { ("time", new object?[] { 1_700_000_000_000L }), ("v", new object?[] { 4.5 }) }));
+        }));
+        Assert.Equal([1, 2], error.Details!.Select(d => d.Index));
+        Assert.Contains("expected a string", error.Details![0].Reason);
+        Assert.Contains("expected a payload map", error.Details![1].Reason);
+        Assert.StartsWith("Invalid MessagePack payload: 2 of 5 payloads rejected", error.Message);
+    }
+
+    [Fact]
+    public void An_element_nested_too_deep_refuses_the_whole_request()
+    {
+        object? deep = 1L;
+        for (var level = 0; level < DecodeLimits.Default.MaxNestingDepth + 2; level++) deep = new object?[] { deep };
+        var error = Reject(MsgPack.Build((ref MessagePackWriter w) =>
+        {
+            w.WriteArrayHeader(3);
+            Map(ref w, ("m", "cpu"), ("fields", new (string, object?)[] { ("v", 1L) }));
+            Map(ref w, ("m", "cpu"), ("extra", deep), ("fields", new (string, object?)[] { ("v", 2L) }));
+            Map(ref w, ("m", "cpu"), ("fields", new (string, object?)[] { ("v", 3L) }));
+        }));
+        Assert.Contains($"element 1 nests deeper than {DecodeLimits.Default.MaxNestingDepth} levels", error.Message);
+    }
+
+    [Fact]
     public void Host_rules_h_wins_then_tags_host_then_unknown()
     {
         // Part A item 10: a client's tags.host is kept when there is no h.

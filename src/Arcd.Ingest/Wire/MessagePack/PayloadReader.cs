@@ -118,28 +118,40 @@ internal static class PayloadReader
         }
         for (var index = 0; index < count; index++)
         {
-            var element = reader;
-            if (!MsgPackValues.TrySkip(ref reader, context.Limits.MaxNestingDepth))
-            {
-                fatal = new DecodeError(RejectReason.LimitExceeded, $"{MsgPackDecoder.Prefix}element {index} nests deeper than {context.Limits.MaxNestingDepth} levels");
-                return false;
-            }
+            var start = reader;
             string? reason = null;
             string? column = null;
-            if (element.NextMessagePackType != MessagePackType.Map)
+            // A payload map read whole leaves the reader at its end, which is where the next element
+            // starts: only an element that is not read whole (not a map, or refused part way) is
+            // skipped from its start. Skipping every element first walked row payloads twice.
+            var readWhole = false;
+            if (reader.NextMessagePackType != MessagePackType.Map)
             {
                 // Arc skips non-map elements silently; all-or-nothing means saying so instead.
-                reason = $"element is {MsgPackValues.Describe(element.NextMessagePackType)}, expected a payload map";
+                reason = $"element is {MsgPackValues.Describe(reader.NextMessagePackType)}, expected a payload map";
             }
-            else if (!TryRead(ref element, context, allowBatch: false, out var failure))
+            else if (TryRead(ref reader, context, allowBatch: false, out var failure))
             {
+                readWhole = true;
+            }
+            else
+            {
+                reason = failure.Message;
+                column = failure.Column;
                 if (failure.Reason == RejectReason.LimitExceeded && context.Rows > context.Limits.MaxRowsPerRequest)
                 {
                     fatal = new DecodeError(RejectReason.LimitExceeded, MsgPackDecoder.Prefix + failure.Message);
                     return false;
                 }
-                reason = failure.Message;
-                column = failure.Column;
+            }
+            if (!readWhole)
+            {
+                reader = start;
+                if (!MsgPackValues.TrySkip(ref reader, context.Limits.MaxNestingDepth))
+                {
+                    fatal = new DecodeError(RejectReason.LimitExceeded, $"{MsgPackDecoder.Prefix}element {index} nests deeper than {context.Limits.MaxNestingDepth} levels");
+                    return false;
+                }
             }
             if (reason is not null) (details ??= []).Add(new ErrorDetail(index, null, column, reason));
         }
