@@ -166,6 +166,35 @@ public class MsgPackShapesTests
     }
 
     [Fact]
+    public void Row_records_ending_with_fields_tags_or_f_are_read_once_and_the_next_element_follows()
+    {
+        // The value that ends a record's map is read by the record, not skipped first; the next
+        // element must start right after it, whichever value it was (and an ignored trailing f is skipped).
+        const long t = 1_700_000_000_000_000L;
+        using var write = Decode(MsgPack.Build((ref MessagePackWriter w) =>
+        {
+            w.WriteArrayHeader(5);
+            Map(ref w, ("m", "cpu"), ("t", t), ("fields", new (string, object?)[] { ("v", 1L) }), ("tags", new (string, object?)[] { ("region", "eu") }));
+            Map(ref w, ("m", "cpu"), ("t", t + 1), ("tags", new (string, object?)[] { ("region", "us") }), ("fields", new (string, object?)[] { ("v", 2L) }));
+            Map(ref w, ("m", "cpu"), ("t", t + 2), ("f", new object?[] { 3L }));
+            Map(ref w, ("m", "cpu"), ("t", t + 3), ("fields", new (string, object?)[] { ("v", 4L) }), ("f", new object?[] { 99L, 98L }));
+            Map(ref w, ("m", "cpu"), ("t", t + 4), ("fields", new (string, object?)[] { ("v", 5L) }));
+        }));
+        var batch = Assert.Single(write.Batches);
+        Assert.Equal(5, batch.RowCount);
+        var v = batch.Find("v")!;
+        Assert.Equal([true, true, false, true, true], Enumerable.Range(0, 5).Select(v.IsValid));
+        Assert.Equal([1L, 2L, 4L, 5L], new[] { 0, 1, 3, 4 }.Select(r => v.Int64Values[r]));
+        var compact = batch.Find("field_0")!;
+        Assert.Equal(3L, compact.Int64Values[2]);
+        Assert.Equal([false, false, true, false, false], Enumerable.Range(0, 5).Select(compact.IsValid));
+        Assert.Null(batch.Find("field_1"));
+        var region = batch.Find("region")!;
+        Assert.Equal("eu", Text(region, 0));
+        Assert.Equal("us", Text(region, 1));
+    }
+
+    [Fact]
     public void An_element_nested_too_deep_refuses_the_whole_request()
     {
         object? deep = 1L;

@@ -18,6 +18,7 @@ internal static class PayloadReader
         MessagePackReader m = default, columns = default, batch = default, fields = default, compact = default, tags = default, t = default, h = default;
         bool hasM = false, hasColumns = false, hasBatch = false, hasFields = false, hasCompact = false, hasTags = false, hasT = false, hasH = false;
         var columnsLast = false;
+        var rowValueLast = RowValue.None;
 
         var entries = reader.ReadMapHeader();
         for (var i = 0; i < entries; i++)
@@ -46,6 +47,19 @@ internal static class PayloadReader
                 // so they are not skipped first (that double walk was 12% of columnar ingest CPU).
                 columnsLast = true;
                 break;
+            }
+            if (!hasColumns && !hasBatch && i == entries - 1)
+            {
+                // The same for a row record ending with its fields or tags (Arc's clients end with one
+                // of them): the record's read of that value ends where the map ends.
+                rowValueLast = key switch
+                {
+                    "fields" when type == MessagePackType.Map => RowValue.Fields,
+                    "tags" when type == MessagePackType.Map => RowValue.Tags,
+                    "f" when type == MessagePackType.Array && !hasFields => RowValue.Compact,
+                    _ => RowValue.None,
+                };
+                if (rowValueLast != RowValue.None) break;
             }
             if (!MsgPackValues.TrySkip(ref reader, context.Limits.MaxNestingDepth))
             {
@@ -90,9 +104,18 @@ internal static class PayloadReader
             return false;
         }
         if (!RowPayload.TryRead(measurement, context, hasT, ref t, hasH, ref h, hasTags, ref tags, hasFields, ref fields, ref compact, out failure)) return false;
+        switch (rowValueLast)
+        {
+            case RowValue.Fields: reader = fields; break;
+            case RowValue.Tags: reader = tags; break;
+            case RowValue.Compact: reader = compact; break;
+        }
         if (!context.TryCount(1, out var rowLimit)) return Fail(out failure, RejectReason.LimitExceeded, rowLimit!);
         return Ok(out failure);
     }
+
+    /// <summary>Which row-record value ended the payload map and was left for the record's read to walk.</summary>
+    private enum RowValue { None, Fields, Tags, Compact }
 
     private static readonly string[] KnownKeys = ["m", "columns", "batch", "fields", "f", "tags", "t", "h"];
 
