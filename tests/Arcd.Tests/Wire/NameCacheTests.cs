@@ -17,4 +17,50 @@ public class NameCacheTests
         Assert.Equal(longName, NameCache.Get(Encoding.UTF8.GetBytes(longName)));
         Assert.Equal("", NameCache.Get(""u8));
     }
+
+    [Fact]
+    public void Names_that_share_words_lengths_or_slots_never_come_back_as_one_another()
+    {
+        // The per-thread table keys names of up to 16 bytes by their first and last words and length:
+        // names alike in all but one byte, zero bytes, invalid UTF-8 and slot collisions must all
+        // still come back exactly (as Encoding.UTF8 decodes them).
+        var random = new Random(11);
+        var names = new List<byte[]>();
+        for (var length = 1; length <= 20; length++)
+        {
+            var stem = new byte[length];
+            random.NextBytes(stem);
+            names.Add(stem);
+            for (var at = 0; at < length; at++)
+            {
+                var variant = (byte[])stem.Clone();
+                variant[at] ^= (byte)(1 + random.Next(255));
+                names.Add(variant);
+            }
+            names.Add(Encoding.ASCII.GetBytes(new string('k', length)));
+            names.Add([.. Encoding.ASCII.GetBytes(new string('k', length - 1)), 0]);
+        }
+        // Many names alike in their first word and length (they differ in the last), and names alike
+        // in both words that differ only in length: enough of them that some share a slot.
+        for (var i = 0; i < 400; i++) names.Add(Encoding.ASCII.GetBytes($"host_{i:D4}{new string('x', i % 7)}"));
+        for (var length = 1; length <= 16; length++)
+        {
+            names.Add(Encoding.ASCII.GetBytes(new string('z', length)));
+            names.Add([(byte)'z', .. new byte[length - 1]]);
+        }
+        for (var round = 0; round < 50_000; round++)
+        {
+            var name = names[random.Next(names.Count)];
+            Assert.Equal(Encoding.UTF8.GetString(name), NameCache.Get(name));
+        }
+        // One byte repeated 8 to 16 times: the same two words at every length, looked up back to back,
+        // so two lengths that share a slot meet there.
+        for (var round = 0; round < 2; round++)
+            for (var value = 1; value < 256; value++)
+                for (var length = 8; length <= 16; length++)
+                {
+                    var name = Enumerable.Repeat((byte)value, length).ToArray();
+                    Assert.Equal(Encoding.UTF8.GetString(name), NameCache.Get(name));
+                }
+    }
 }
