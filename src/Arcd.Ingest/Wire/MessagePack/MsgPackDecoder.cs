@@ -108,8 +108,8 @@ internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisp
     private string[] _compactFieldNames = [];
 
     /// <summary>The tag names of the row being read (row format), reused from row to row.</summary>
-    public HashSet<string> RowTagNames => _rowTagNames ??= new HashSet<string>(StringComparer.Ordinal);
-    private HashSet<string>? _rowTagNames;
+    public TagNameSet RowTagNames => _rowTagNames ??= new TagNameSet();
+    private TagNameSet? _rowTagNames;
 
     /// <summary>Scratch for tag values written as text (numbers, booleans).</summary>
     public byte[] TextScratch => _textScratch ??= new byte[64];

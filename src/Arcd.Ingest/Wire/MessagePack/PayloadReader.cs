@@ -117,15 +117,30 @@ internal static class PayloadReader
     /// <summary>Which row-record value ended the payload map and was left for the record's read to walk.</summary>
     private enum RowValue { None, Fields, Tags, Compact }
 
-    private static readonly string[] KnownKeys = ["m", "columns", "batch", "fields", "f", "tags", "t", "h"];
-
-    /// <summary>A payload map key: one of the known keys without allocating, else the key's text.</summary>
+    /// <summary>
+    /// A payload map key: a known key as its literal without allocating (by length, then bytes),
+    /// any other key through the name cache (a client repeating an extra key every row allocates nothing).
+    /// </summary>
     private static string ReadKey(ref MessagePackReader reader)
     {
         if (!reader.TryReadStringSpan(out var utf8)) return reader.ReadString() ?? "";
-        foreach (var known in KnownKeys)
-            if (utf8.Length == known.Length && System.Text.Ascii.Equals(utf8, known)) return known;
-        return System.Text.Encoding.UTF8.GetString(utf8);
+        switch (utf8.Length)
+        {
+            case 1:
+                switch (utf8[0])
+                {
+                    case (byte)'m': return "m";
+                    case (byte)'t': return "t";
+                    case (byte)'h': return "h";
+                    case (byte)'f': return "f";
+                }
+                break;
+            case 4 when utf8.SequenceEqual("tags"u8): return "tags";
+            case 5 when utf8.SequenceEqual("batch"u8): return "batch";
+            case 6 when utf8.SequenceEqual("fields"u8): return "fields";
+            case 7 when utf8.SequenceEqual("columns"u8): return "columns";
+        }
+        return NameCache.Get(utf8);
     }
 
     /// <summary>Array of payload maps (top level or inside "batch"): every element is decoded; failures are collected.</summary>
