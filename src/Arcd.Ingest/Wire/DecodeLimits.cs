@@ -12,5 +12,9 @@ public sealed record DecodeLimits
     public int MaxColumnNameBytes { get; init; } = 256;
     public int MaxStringBytes { get; init; } = 1 << 20;
     public int MaxRowsPerRequest { get; init; } = 10_000_000;
+    /// <summary>
+    /// Levels of arrays and maps a value may nest below its payload map, the same for a single
+    /// payload and for each element of an array or batch (deeper refuses the whole request).
+    /// </summary>
     public int MaxNestingDepth { get; init; } = 32;
 }

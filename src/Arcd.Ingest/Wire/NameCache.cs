@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Text;
+using Arcd.Ingest.Columnar;
 
 namespace Arcd.Ingest.Wire;
 
@@ -23,7 +23,7 @@ internal static class NameCache
 
     private static int _entries;
 
-    /// <summary>Names up to this many bytes are held by the per-thread table (two words and a length identify them exactly).</summary>
+    /// <summary>Names up to this many bytes are held by the per-thread table (their <see cref="ShortKey"/> and length identify them exactly).</summary>
     private const int RecentMaxBytes = 16;
     private const int RecentSlotBits = 6;
 
@@ -31,7 +31,7 @@ internal static class NameCache
 
     private struct RecentName
     {
-        public ulong First, Last;
+        public ShortKey Key;
         public int Length;
         public string? Name;
     }
@@ -39,36 +39,25 @@ internal static class NameCache
     public static string Get(ReadOnlySpan<byte> utf8)
     {
         if (utf8.Length is 0 or > RecentMaxBytes) return Lookup(utf8);
-        ulong first, last;
-        if (utf8.Length >= 8)
-        {
-            first = BinaryPrimitives.ReadUInt64LittleEndian(utf8);
-            last = BinaryPrimitives.ReadUInt64LittleEndian(utf8[^8..]);
-        }
-        else
-        {
-            first = 0;
-            for (var i = 0; i < utf8.Length; i++) first |= (ulong)utf8[i] << (8 * i);
-            last = 0;
-        }
+        var key = ShortKey.Of(utf8);
         var recent = t_recent ??= new RecentName[1 << RecentSlotBits];
-        var hash = (first * 0x9E3779B97F4A7C15) ^ ulong.RotateLeft(last * 0xC2B2AE3D27D4EB4F, 31) ^ (ulong)utf8.Length;
+        var hash = (key.A * 0x9E3779B97F4A7C15) ^ ulong.RotateLeft(key.B * 0xC2B2AE3D27D4EB4F, 31) ^ (ulong)utf8.Length;
         hash ^= hash >> 29;
         hash *= 0x9E3779B97F4A7C15;
         // Two ways: a row's few keys (value, cpu_idle, cpu_user) must not keep evicting one another.
         var index = (int)(hash >> (64 - RecentSlotBits));
         ref var slot = ref recent[index];
-        if (Matches(slot, first, last, utf8.Length) is { } known) return known;
+        if (Matches(slot, key, utf8.Length) is { } known) return known;
         ref var other = ref recent[index ^ 1];
-        if (Matches(other, first, last, utf8.Length) is { } second) return second;
+        if (Matches(other, key, utf8.Length) is { } second) return second;
         var name = Lookup(utf8);
         other = slot; // the older entry goes to the second way
-        slot = new RecentName { First = first, Last = last, Length = utf8.Length, Name = name };
+        slot = new RecentName { Key = key, Length = utf8.Length, Name = name };
         return name;
     }
 
-    private static string? Matches(in RecentName entry, ulong first, ulong last, int length) =>
-        entry.Length == length && entry.First == first && entry.Last == last ? entry.Name : null;
+    private static string? Matches(in RecentName entry, ShortKey key, int length) =>
+        entry.Length == length && entry.Key.SameAs(key) ? entry.Name : null;
 
     private static string Lookup(ReadOnlySpan<byte> utf8)
     {

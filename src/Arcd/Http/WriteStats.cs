@@ -21,7 +21,6 @@ public sealed class WriteStats
     // Per bucket (not cumulative; the exporter sums), then +Inf; the sum is kept in Stopwatch ticks.
     private readonly long[] _durations = new long[DurationBounds.Length + 1];
     private long _durationTicks;
-    private long _durationCount;
 
     /// <param name="elapsedTicks">Stopwatch ticks from the router handing the request over to its answer.</param>
     public void Record(string path, int status, long records, long bytes, long elapsedTicks)
@@ -36,7 +35,6 @@ public sealed class WriteStats
         while (bucket < BoundTicks.Length && elapsedTicks > BoundTicks[bucket]) bucket++;
         Interlocked.Increment(ref _durations[bucket]);
         Interlocked.Add(ref _durationTicks, elapsedTicks);
-        Interlocked.Increment(ref _durationCount);
     }
 
     public long Read(int endpoint, int field) => Interlocked.Read(ref _values[endpoint * Stride + field]);
@@ -45,6 +43,4 @@ public sealed class WriteStats
     public long DurationBucket(int bucket) => Interlocked.Read(ref _durations[bucket]);
 
     public double DurationSumSeconds => (double)Interlocked.Read(ref _durationTicks) / Stopwatch.Frequency;
-
-    public long DurationCount => Interlocked.Read(ref _durationCount);
 }

@@ -154,7 +154,8 @@ public sealed class MetricsEndpoint(IngestEngine engine, DaemonState state, Writ
         cumulative += writes.DurationBucket(WriteStats.DurationBounds.Length);
         Sample(text, name + "_bucket", "le", "+Inf", cumulative);
         text.Append(name).Append("_sum ").Append(writes.DurationSumSeconds.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-        text.Append(name).Append("_count ").Append(writes.DurationCount.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        // The count is the +Inf bucket by definition, so the two always agree.
+        text.Append(name).Append("_count ").Append(cumulative.ToString(CultureInfo.InvariantCulture)).Append('\n');
     }
 
     private static string Label(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
