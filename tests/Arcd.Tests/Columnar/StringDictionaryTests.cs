@@ -1,4 +1,5 @@
 using Arcd.Ingest.Columnar;
+using Arcd.Tests.Support;
 
 namespace Arcd.Tests.Columnar;
 
@@ -13,23 +14,7 @@ public class StringDictionaryTests
     public void Every_distinct_value_of_every_length_gets_its_own_code_in_first_seen_order()
     {
         var random = new Random(11);
-        var values = new List<byte[]>();
-        for (var length = 0; length <= 40; length++)
-        {
-            var basis = new byte[length];
-            random.NextBytes(basis);
-            values.Add(basis);
-            // The same bytes with one byte changed, at every position: middles of short values too.
-            for (var at = 0; at < length; at++)
-            {
-                var changed = (byte[])basis.Clone();
-                changed[at] ^= 0x20;
-                values.Add(changed);
-            }
-            // The same value with a zero byte appended or prepended: words that read alike, another length.
-            values.Add([.. basis, 0]);
-            values.Add([0, .. basis]);
-        }
+        var values = AlikeBytes.Values(random, 0, 40);
         var distinct = values.Select(v => Convert.ToHexString(v)).Distinct().ToList();
 
         using var dictionary = new StringDictionary();

@@ -1,5 +1,6 @@
 using System.Text;
 using Arcd.Ingest.Wire;
+using Arcd.Tests.Support;
 
 namespace Arcd.Tests.Wire;
 
@@ -25,18 +26,9 @@ public class NameCacheTests
         // names alike in all but one byte, zero bytes, invalid UTF-8 and slot collisions must all
         // still come back exactly (as Encoding.UTF8 decodes them).
         var random = new Random(11);
-        var names = new List<byte[]>();
+        var names = AlikeBytes.Values(random, 1, 20);
         for (var length = 1; length <= 20; length++)
         {
-            var stem = new byte[length];
-            random.NextBytes(stem);
-            names.Add(stem);
-            for (var at = 0; at < length; at++)
-            {
-                var variant = (byte[])stem.Clone();
-                variant[at] ^= (byte)(1 + random.Next(255));
-                names.Add(variant);
-            }
             names.Add(Encoding.ASCII.GetBytes(new string('k', length)));
             names.Add([.. Encoding.ASCII.GetBytes(new string('k', length - 1)), 0]);
         }
