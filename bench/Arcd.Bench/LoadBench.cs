@@ -24,6 +24,9 @@ public static class LoadBench
                                [--pid PID (server, for CPU and RSS)] [--json FILE]
                                [--path P (default: the mode's arcd endpoint; e.g. /write?db=bench for InfluxDB 1.x peers)]
 
+        Server allocation (arcd's /metrics) is reported for the whole run and for its steady state, from a
+        third of the run on, once the server's pools and buffers have filled.
+
         Line protocol without compression gets timestamps never sent before (1 ms apart from 48 h ago),
         so peers that overwrite or deduplicate equal points do all the work.
         """;
@@ -63,6 +66,13 @@ public static class LoadBench
         var sent = 0L;
         var clock = Stopwatch.StartNew();
         var end = duration;
+        // Steady state: allocation from a third of the run on, once the server's pools and buffers have
+        // filled (its first seconds allocate what it then reuses).
+        var steady = Task.Run(async () =>
+        {
+            await Task.Delay(duration / 3);
+            return (Allocated: await AllocatedBytesAsync(client), Sent: Interlocked.Read(ref sent));
+        });
         using var progress = new Timer(_ => Console.Error.WriteLine(
             $"{clock.Elapsed.TotalSeconds,6:F1}s  {Interlocked.Read(ref sent) * batch / Math.Max(clock.Elapsed.TotalSeconds, 0.001) / 1e6,8:F2}M rec/s  errors {Interlocked.Read(ref errors)}"),
             null, 1000, 1000);
@@ -139,6 +149,9 @@ public static class LoadBench
         }
         if (after.AllocatedBytes >= 0 && before.AllocatedBytes >= 0 && records > 0)
             result["server_allocated_bytes_per_record"] = (double)(after.AllocatedBytes - before.AllocatedBytes) / records;
+        var (steadyAllocated, steadySent) = await steady;
+        if (after.AllocatedBytes >= 0 && steadyAllocated >= 0 && sent > steadySent)
+            result["server_allocated_bytes_per_record_steady"] = (double)(after.AllocatedBytes - steadyAllocated) / ((sent - steadySent) * batch);
 
         Console.WriteLine($"mode {mode}, compression {compression}, {connections} connections, batch {batch}, {(rate > 0 ? $"open loop {rate} rec/s" : "closed loop")}, {elapsed:F1} s");
         foreach (var (name, value) in result) Console.WriteLine($"  {name,-34} {value.ToString("0.###", CultureInfo.InvariantCulture)}");

@@ -48,7 +48,7 @@ public sealed class IngestSubmitter(IngestEngine engine, ColumnCatalog catalog, 
                         if (logged is not null) body = null; // the engine owns it now
                         try
                         {
-                            appended.GetAwaiter().GetResult();
+                            appended.AsTask().GetAwaiter().GetResult(); // a pooled source: never GetResult before it completes
                         }
                         catch (WalUnavailableException ex)
                         {

@@ -10,10 +10,18 @@ namespace Arcd.Ingest.Columnar;
 /// end offsets, so appending a string never allocates a .NET string.
 /// Single writer: a column is filled by one decoder, then by one shard thread, then read by one
 /// flush worker; ownership moves with the batch or buffer that holds it.
+/// A column made by <see cref="Rent"/> goes back to a pool when disposed (a request's columns, one
+/// allocation fewer each): its owner disposes it exactly once and never touches it again.
 /// </summary>
 public sealed class Column : IDisposable
 {
     private const int MinCapacity = 16;
+
+    // Enough for every column of the requests in flight (a few per request, dozens of requests).
+    private static readonly Microsoft.Extensions.ObjectPool.ObjectPool<Column> Pool =
+        Buffers.ObjectPools.Create(static () => new Column(), retained: 4096);
+
+    private bool _rented; // from Pool: Dispose gives it back
 
     private long[]? _int64;
     private double[]? _float64;
@@ -34,12 +42,34 @@ public sealed class Column : IDisposable
 
     public Column(string name, ColumnKind kind, int initialCapacity = MinCapacity)
     {
+        Start(name, kind, initialCapacity);
+    }
+
+    private Column()
+    {
+    }
+
+    /// <summary>A column from the pool (or new), empty; <see cref="Dispose"/> returns it.</summary>
+    public static Column Rent(string name, ColumnKind kind, int initialCapacity = MinCapacity)
+    {
+        var column = Pool.Get();
+        column.Start(name, kind, initialCapacity);
+        column._rented = true;
+        return column;
+    }
+
+    /// <summary>Makes this (new or disposed) column an empty one of <paramref name="kind"/>.</summary>
+    internal void Start(string name, ColumnKind kind, int initialCapacity)
+    {
         Name = name;
         Kind = kind;
+        Count = 0;
+        NullCount = 0;
+        _stringByteCount = 0;
         Allocate(Math.Max(initialCapacity, MinCapacity));
     }
 
-    public string Name { get; }
+    public string Name { get; private set; } = "";
     public ColumnKind Kind { get; private set; }
     public int Count { get; private set; }
     public int NullCount { get; private set; }
@@ -295,6 +325,11 @@ public sealed class Column : IDisposable
         _validity = null;
         Count = 0;
         Capacity = 0;
+        if (_rented)
+        {
+            _rented = false; // a second Dispose must not return it twice
+            Pool.Return(this);
+        }
     }
 
     private void Allocate(int capacity)

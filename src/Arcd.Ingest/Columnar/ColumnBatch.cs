@@ -3,18 +3,42 @@ namespace Arcd.Ingest.Columnar;
 /// <summary>
 /// The decoded rows of one measurement from one request: a time column (int64 µs UTC) and value
 /// columns. Built by a decoder, handed to a shard thread, appended to a buffer, then disposed so
-/// its pooled arrays go back.
+/// its pooled arrays go back. A batch made by <see cref="Rent"/> goes back to a pool with its
+/// column list and time column when disposed: its owner disposes it exactly once and never touches
+/// it again.
 /// </summary>
 public sealed class ColumnBatch : IDisposable
 {
     public const string TimeColumnName = "time";
 
+    private static readonly Microsoft.Extensions.ObjectPool.ObjectPool<ColumnBatch> Pool =
+        Buffers.ObjectPools.Create(static () => new ColumnBatch(), retained: 1024);
+
     private readonly List<Column> _columns = new(8);
+    private bool _rented; // from Pool: Dispose gives it back
 
     public ColumnBatch(string measurement, int expectedRows = 16)
     {
         Measurement = measurement;
         Time = new Column(TimeColumnName, ColumnKind.Int64, expectedRows);
+    }
+
+    private ColumnBatch()
+    {
+        Measurement = "";
+        Time = new Column(TimeColumnName, ColumnKind.Int64, 0);
+        Time.Dispose(); // Rent starts it
+    }
+
+    /// <summary>An empty batch from the pool (or new); <see cref="Dispose"/> returns it, and disposes its columns.</summary>
+    public static ColumnBatch Rent(string measurement, int expectedRows = 16)
+    {
+        var batch = Pool.Get();
+        batch.Measurement = measurement;
+        batch.TagNames = [];
+        batch.Time.Start(TimeColumnName, ColumnKind.Int64, expectedRows);
+        batch._rented = true;
+        return batch;
     }
 
     public string Measurement { get; set; }
@@ -62,8 +86,9 @@ public sealed class ColumnBatch : IDisposable
     /// <summary>A new batch with the rows whose time passes <paramref name="keep"/> (same columns, tags and order).</summary>
     public ColumnBatch Where(Func<long, bool> keep)
     {
-        var result = new ColumnBatch(Measurement, RowCount) { TagNames = TagNames };
-        var columns = _columns.Select(c => new Column(c.Name, c.Kind, RowCount)).ToList();
+        var result = Rent(Measurement, RowCount);
+        result.TagNames = TagNames;
+        var columns = _columns.Select(c => Column.Rent(c.Name, c.Kind, RowCount)).ToList();
         for (var row = 0; row < RowCount; row++)
         {
             var time = Time.Int64Values[row];
@@ -80,5 +105,11 @@ public sealed class ColumnBatch : IDisposable
         Time.Dispose();
         foreach (var column in _columns) column.Dispose();
         _columns.Clear();
+        if (_rented)
+        {
+            _rented = false; // a second Dispose must not return it twice
+            TagNames = [];
+            Pool.Return(this);
+        }
     }
 }

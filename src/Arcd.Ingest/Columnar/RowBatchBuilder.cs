@@ -15,7 +15,7 @@ public sealed class RowBatchBuilder : IDisposable
 
     public RowBatchBuilder(string measurement)
     {
-        _batch = new ColumnBatch(measurement);
+        _batch = ColumnBatch.Rent(measurement);
         _byChars = _columns.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -138,7 +138,7 @@ public sealed class RowBatchBuilder : IDisposable
                 : $"column name '{text}' starts with '_', which is reserved";
             return null;
         }
-        var added = new Column(text, kind, Math.Max(16, _rows));
+        var added = Column.Rent(text, kind, Math.Max(16, _rows));
         added.AppendNulls(_rows - 1); // earlier rows did not have it
         _columns.Add(text, added);
         if (position < _byPosition.Length) _byPosition[position] = added;

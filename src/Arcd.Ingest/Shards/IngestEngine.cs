@@ -86,13 +86,14 @@ public sealed class IngestEngine
     /// <summary>
     /// Hands a request's decoded batches (and, with the WAL on, its body) to one shard: all or none.
     /// On anything but <see cref="SubmitStatus.Accepted"/> the caller still owns (and disposes) the
-    /// batches and the body, and nothing was kept. On acceptance the engine owns them, and the
-    /// returned task completes once the request is in the WAL (synced, in sync mode) and every row
-    /// is in its measurement buffer.
+    /// batches and the body, and nothing was kept. On acceptance the engine owns them (it copies the
+    /// list, which stays the caller's), and the returned task completes once the request is in the
+    /// WAL (synced, in sync mode) and every row is in its measurement buffer. Await it exactly once
+    /// (or call AsTask once): it is backed by a pooled item.
     /// </summary>
-    public SubmitStatus TrySubmit(string database, IReadOnlyList<ColumnBatch> batches, WalBody? body, out Task completion)
+    public SubmitStatus TrySubmit(string database, IReadOnlyList<ColumnBatch> batches, WalBody? body, out ValueTask completion)
     {
-        completion = Task.CompletedTask;
+        completion = ValueTask.CompletedTask;
         Interlocked.Increment(ref _submitting);
         try
         {
@@ -117,20 +118,9 @@ public sealed class IngestEngine
                 Interlocked.Increment(ref Counters.RejectedQueueFull);
                 return SubmitStatus.QueueFull;
             }
-            var done = new WriteCompletion(1);
-            shard.Enqueue(new WriteItem
-            {
-                Database = database,
-                Batches = batches,
-                ReservedBytes = bytes - (body?.Bytes.Length ?? 0),
-                Completion = done,
-                Body = body?.Bytes,
-                Format = body?.Format ?? default,
-                Precision = body?.Precision ?? 0,
-                NowMicros = body?.NowMicros ?? 0,
-            });
+            // The counter first: once queued, the item may be done and back in its pool at any moment.
             Interlocked.Add(ref Counters.RecordsAccepted, rows);
-            completion = done.Task;
+            shard.Enqueue(WriteItem.ForRequest(database, batches, bytes - (body?.Bytes.Length ?? 0), body, out completion));
             return SubmitStatus.Accepted;
         }
         finally
@@ -148,13 +138,7 @@ public sealed class IngestEngine
         long bytes = 0;
         foreach (var batch in batches) bytes += batch.ApproximateBytes;
         while (!_budget.TryReserve(bytes)) Thread.Sleep(5);
-        _shards[origin % _shards.Length].Enqueue(new WriteItem
-        {
-            Database = database,
-            Batches = batches,
-            ReservedBytes = bytes,
-            Replayed = (origin, lsn),
-        });
+        _shards[origin % _shards.Length].Enqueue(WriteItem.ForReplay(database, batches, bytes, origin, lsn));
     }
 
     /// <summary>Seals every buffer and waits until all of them are in durable Parquet.</summary>

@@ -178,8 +178,7 @@ internal sealed partial class Shard
             foreach (var item in _drained)
             {
                 if (item.Replayed is not null) continue;
-                item.Completion?.Fail(new WalUnavailableException(ex.Message, ex));
-                for (var b = 0; b < item.Batches.Count; b++) item.Batches[b].Dispose(); // indexed: foreach over the interface boxed an enumerator
+                item.Failure = new WalUnavailableException(ex.Message, ex); // answered by Apply, the last touch
                 _engine.Budget.Release(item.ReservedBytes);
                 item.Log = LogState.Failed;
             }
@@ -195,9 +194,16 @@ internal sealed partial class Shard
         }
     }
 
+    /// <summary>Appends a request's rows (unless its log write failed), then completes it: the last touch of the item.</summary>
     private void Apply(WriteItem item)
     {
-        if (item.Log == LogState.Failed) return;
+        if (item.Log != LogState.Failed) Append(item);
+        item.DisposeBatches();
+        item.Complete();
+    }
+
+    private void Append(WriteItem item)
+    {
         var origin = item.Replayed?.Shard ?? (item.Log == LogState.Logged ? _index : -1);
         var lsn = item.Replayed?.Lsn ?? item.Lsn;
         try
@@ -233,16 +239,11 @@ internal sealed partial class Shard
                     Seal(buffer, "rows");
                 }
             }
-            item.Completion?.PartDone();
         }
         catch (Exception ex)
         {
             LogAppendFailed(_logger, ex, _index, item.Database);
-            item.Completion?.Fail(ex);
-        }
-        finally
-        {
-            for (var b = 0; b < item.Batches.Count; b++) item.Batches[b].Dispose(); // indexed: foreach over the interface boxed an enumerator
+            item.Failure = ex;
         }
     }
 

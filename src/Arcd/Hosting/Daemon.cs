@@ -148,7 +148,7 @@ public static class Daemon
             new HealthEndpoints(state, engine, probe is null ? null : () => probe.Failure),
             new MetricsEndpoint(engine, state, writeStats, maintenance.Compactor?.Stats, maintenance.Retention?.Stats, maintenance.Deleter.Stats,
                 () => scheduler.States().FirstOrDefault(s => s.Name == SchedulerEndpoints.RetentionJob)?.NextRunUtc, maintenance.ContinuousQueries, queryStats, mirror),
-            new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default, writeStats)),
+            new WriteEndpoints(new WritePipeline(engine, catalog, options.Server.MaxRequestBytes, options.Server.MaxDecompressedBytes, DecodeLimits.Default, writeStats, logger)),
             new AuthEndpoints(gate),
             new QueryEndpoints(querySettings, loggerFactory.CreateLogger("Arcd.Query"), queryStats, storage.Readers, mirror, probe is null ? null : probe.Report),
             new CompactionEndpoints(maintenance.Compactor, scheduler),

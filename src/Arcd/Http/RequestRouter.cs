@@ -21,30 +21,36 @@ public sealed class RequestRouter(AuthGate gate, HealthEndpoints health, Metrics
             json.WriteString("error", refused.Message);
         });
 
-    /// <summary>A ValueTask so the write paths, whose state machines are pooled, hand theirs through without a Task each.</summary>
-    public ValueTask RouteAsync(HttpContext context)
+    /// <summary>
+    /// The write paths: their pipeline answers its own failures (<see cref="WritePipeline"/>), so their
+    /// Task goes to Kestrel without a guard around it.
+    /// </summary>
+    public static bool AnswersOwnFailures(string? path) =>
+        path is "/api/v1/write/msgpack" or "/write" or "/api/v2/write" or "/api/v1/write/line-protocol";
+
+    public Task RouteAsync(HttpContext context)
     {
         var request = context.Request;
         var path = request.Path.Value ?? "/";
         var method = request.Method;
         // Verification is public: it answers for the token it is shown.
-        if (path == "/api/v1/auth/verify") return new(HttpMethods.IsGet(method) ? auth.VerifyAsync(context) : JsonResponse.NotAllowedAsync(context, "GET"));
+        if (path == "/api/v1/auth/verify") return HttpMethods.IsGet(method) ? auth.VerifyAsync(context) : JsonResponse.NotAllowedAsync(context, "GET");
 
         var refused = gate.Check(context, path, RequiredPermission(path, method));
-        if (refused is not null) return new(Refuse(context, refused));
+        if (refused is not null) return Refuse(context, refused);
 
         switch (path)
         {
             case "/api/v1/write/msgpack":
-                return HttpMethods.IsPost(method) ? writes.MsgPackAsync(context) : new(JsonResponse.NotAllowedAsync(context, "POST"));
+                return HttpMethods.IsPost(method) ? writes.MsgPackAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
             case "/write":
-                return HttpMethods.IsPost(method) ? writes.Influx1Async(context) : new(JsonResponse.NotAllowedAsync(context, "POST"));
+                return HttpMethods.IsPost(method) ? writes.Influx1Async(context) : JsonResponse.NotAllowedAsync(context, "POST");
             case "/api/v2/write":
-                return HttpMethods.IsPost(method) ? writes.Influx2Async(context) : new(JsonResponse.NotAllowedAsync(context, "POST"));
+                return HttpMethods.IsPost(method) ? writes.Influx2Async(context) : JsonResponse.NotAllowedAsync(context, "POST");
             case "/api/v1/write/line-protocol":
-                return HttpMethods.IsPost(method) ? writes.ArcLineProtocolAsync(context) : new(JsonResponse.NotAllowedAsync(context, "POST"));
+                return HttpMethods.IsPost(method) ? writes.ArcLineProtocolAsync(context) : JsonResponse.NotAllowedAsync(context, "POST");
             default:
-                return new(RouteOther(context, path, method));
+                return RouteOther(context, path, method);
         }
     }
 

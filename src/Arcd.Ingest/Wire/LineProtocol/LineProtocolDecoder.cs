@@ -107,7 +107,7 @@ public sealed partial class LineProtocolDecoder : IDisposable
             error = new DecodeError(RejectReason.EmptyBody, "No valid records in request");
             return false;
         }
-        write = new DecodedWrite();
+        write = DecodedWrite.Rent();
         foreach (var builder in _builders.Values) write.Add(builder.Build());
         _builders.Clear();
         _lastBuilder = null;

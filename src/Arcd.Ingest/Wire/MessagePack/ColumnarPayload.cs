@@ -13,7 +13,7 @@ internal static class ColumnarPayload
 {
     public static bool TryRead(ref MessagePackReader reader, string measurement, DecodeContext context, out ColumnBatch? batch, out PayloadFailure failure)
     {
-        batch = new ColumnBatch(measurement);
+        batch = ColumnBatch.Rent(measurement);
         if (TryReadColumns(ref reader, batch, context, out failure)) return true;
         batch.Dispose();
         batch = null;
@@ -316,7 +316,7 @@ internal static class ColumnarPayload
 
     private static Column Start(string name, ColumnKind kind, int length, int leadingNulls)
     {
-        var column = new Column(name, kind, length);
+        var column = Column.Rent(name, kind, length);
         column.AppendNulls(leadingNulls);
         return column;
     }

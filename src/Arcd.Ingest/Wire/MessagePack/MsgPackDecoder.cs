@@ -27,7 +27,7 @@ public static class MsgPackDecoder
             return false;
         }
 
-        var context = new DecodeContext(limits, nowMicros);
+        var context = DecodeContext.Rent(limits, nowMicros);
         var reader = new MessagePackReader(body);
         try
         {
@@ -41,7 +41,7 @@ public static class MsgPackDecoder
                 else
                 {
                     context.Finish();
-                    write = context.Output;
+                    write = context.HandOver();
                     return true;
                 }
             }
@@ -100,9 +100,33 @@ public static class MsgPackDecoder
     }
 }
 
-/// <summary>State of one decode: the output, the row builders per measurement, row counting.</summary>
-internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisposable
+/// <summary>
+/// State of one decode: the output, the row builders per measurement, row counting. Decoding is
+/// synchronous, so each thread keeps one spare: <see cref="Rent"/> takes it, and <see cref="HandOver"/>
+/// or <see cref="Dispose"/> puts it back.
+/// </summary>
+internal sealed class DecodeContext : IDisposable
 {
+    [ThreadStatic] private static DecodeContext? t_spare;
+
+    private DecodeContext()
+    {
+    }
+
+    public static DecodeContext Rent(DecodeLimits limits, long nowMicros, TimeUnit? fixedTimeUnit = null)
+    {
+        var context = t_spare ?? new DecodeContext();
+        t_spare = null;
+        context.Limits = limits;
+        context.NowMicros = nowMicros;
+        context.FixedTimeUnit = fixedTimeUnit;
+        context.Rows = 0;
+        context._output = DecodedWrite.Rent();
+        return context;
+    }
+
+    private DecodedWrite? _output;
+
     // Made on the first row record; columnar requests never need it.
     private Dictionary<string, RowBatchBuilder>? _rows;
     private string[] _compactFieldNames = [];
@@ -130,12 +154,12 @@ internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisp
         return _compactFieldNames[index] ??= "field_" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public DecodeLimits Limits { get; } = limits;
-    public long NowMicros { get; } = nowMicros;
+    public DecodeLimits Limits { get; private set; } = DecodeLimits.Default;
+    public long NowMicros { get; private set; }
 
     /// <summary>Set for arcd's own tagged-columnar bodies: their times are µs, never guessed from the magnitude.</summary>
-    public TimeUnit? FixedTimeUnit { get; init; }
-    public DecodedWrite Output { get; } = new();
+    public TimeUnit? FixedTimeUnit { get; private set; }
+    public DecodedWrite Output => _output ?? throw new InvalidOperationException("the decode context was handed back");
     public long Rows { get; private set; }
 
     public RowBatchBuilder RowsFor(string measurement)
@@ -160,6 +184,16 @@ internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisp
         _rows.Clear();
     }
 
+    /// <summary>The decode succeeded: the caller takes the output (after <see cref="Finish"/>), and this context goes back.</summary>
+    public DecodedWrite HandOver()
+    {
+        var output = Output;
+        _output = null;
+        t_spare = this;
+        return output;
+    }
+
+    /// <summary>The decode failed: everything decoded so far is released, and this context goes back.</summary>
     public void Dispose()
     {
         if (_rows is not null)
@@ -167,6 +201,8 @@ internal sealed class DecodeContext(DecodeLimits limits, long nowMicros) : IDisp
             foreach (var builder in _rows.Values) builder.Dispose();
             _rows.Clear();
         }
-        Output.Dispose();
+        _output?.Dispose();
+        _output = null;
+        t_spare = this;
     }
 }

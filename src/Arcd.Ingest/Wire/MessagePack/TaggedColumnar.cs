@@ -17,7 +17,7 @@ public static class TaggedColumnar
     private static bool TryDecodeCore(ReadOnlyMemory<byte> body, DecodeLimits limits, long nowMicros, out Arcd.Ingest.Columnar.DecodedWrite? write, out DecodeError error)
     {
         write = null;
-        var context = new DecodeContext(limits, nowMicros) { FixedTimeUnit = TimeUnit.Microseconds };
+        var context = DecodeContext.Rent(limits, nowMicros, TimeUnit.Microseconds);
         var reader = new MessagePackReader(body);
         string? problem;
         try
@@ -47,7 +47,7 @@ public static class TaggedColumnar
                 {
                     context.Finish();
                     foreach (var batch in context.Output.Batches) batch.TagNames = tags;
-                    write = context.Output;
+                    write = context.HandOver();
                     error = default;
                     return true;
                 }

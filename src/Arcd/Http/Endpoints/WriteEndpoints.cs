@@ -15,23 +15,23 @@ public sealed class WriteEndpoints(WritePipeline pipeline)
     public const string DefaultDatabase = "default";
 
     /// <summary><c>POST /api/v1/write/msgpack</c>.</summary>
-    public ValueTask MsgPackAsync(HttpContext context) =>
+    public Task MsgPackAsync(HttpContext context) =>
         pipeline.HandleAsync(context, BodyFormat.MessagePack, Database(context, null), TimePrecision.Microseconds);
 
     /// <summary><c>POST /write</c> (InfluxDB 1.x: <c>db</c>, <c>precision</c>; <c>rp</c>, <c>u</c>, <c>p</c>, <c>consistency</c> ignored).</summary>
-    public ValueTask Influx1Async(HttpContext context) => LineProtocolAsync(context, "db");
+    public Task Influx1Async(HttpContext context) => LineProtocolAsync(context, "db");
 
     /// <summary><c>POST /api/v2/write</c> (InfluxDB 2.x: <c>bucket</c>, <c>precision</c>; <c>org</c>, <c>orgID</c> ignored).</summary>
-    public ValueTask Influx2Async(HttpContext context) => LineProtocolAsync(context, "bucket");
+    public Task Influx2Async(HttpContext context) => LineProtocolAsync(context, "bucket");
 
     /// <summary><c>POST /api/v1/write/line-protocol</c> (Arc's own).</summary>
-    public ValueTask ArcLineProtocolAsync(HttpContext context) => LineProtocolAsync(context, null);
+    public Task ArcLineProtocolAsync(HttpContext context) => LineProtocolAsync(context, null);
 
-    private ValueTask LineProtocolAsync(HttpContext context, string? databaseParameter)
+    private Task LineProtocolAsync(HttpContext context, string? databaseParameter)
     {
         var precision = context.Request.Query["precision"].ToString();
         if (!Precision.TryParse(precision, out var parsed))
-            return new(JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, $"invalid precision \"{precision}\": must be {Precision.Accepted}"));
+            return JsonResponse.ErrorAsync(context, StatusCodes.Status400BadRequest, $"invalid precision \"{precision}\": must be {Precision.Accepted}");
         return pipeline.HandleAsync(context, BodyFormat.LineProtocol, Database(context, databaseParameter), parsed);
     }
 

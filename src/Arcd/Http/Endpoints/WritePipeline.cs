@@ -8,6 +8,7 @@ using Arcd.Ingest.Wire.Compression;
 using Arcd.Ingest.Wire.LineProtocol;
 using Microsoft.AspNetCore.Http;
 using Arcd.Ingest.Metrics;
+using Microsoft.Extensions.Logging;
 
 namespace Arcd.Http.Endpoints;
 
@@ -16,12 +17,14 @@ namespace Arcd.Http.Endpoints;
 /// decode (400 with details) → column-kind catalog (400) → engine (503) → 204. Nothing is kept
 /// unless everything passes.
 /// </summary>
-public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, long maxRequestBytes, long maxDecompressedBytes, DecodeLimits limits, WriteStats stats)
+public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, long maxRequestBytes, long maxDecompressedBytes, DecodeLimits limits, WriteStats stats, ILogger logger)
 {
-    // One pooled state machine per write request (two, HandleAsync around HandleCoreAsync, boxed twice
-    // as often when the pool ran dry under many concurrent requests).
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask HandleAsync(HttpContext context, BodyFormat format, string database, TimePrecision precision)
+    /// <summary>
+    /// One async method per write request, whose Task goes to Kestrel as it is (one allocation when it
+    /// waits, as it does for the WAL): so it answers its own failures, as the router's guard does for
+    /// other endpoints, and never faults.
+    /// </summary>
+    public async Task HandleAsync(HttpContext context, BodyFormat format, string database, TimePrecision precision)
     {
         long records = 0, bytes = 0;
         var started = Stopwatch.GetTimestamp();
@@ -98,13 +101,11 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
                     {
                         body.Dispose(); // the batches hold copies; without a WAL the bytes are not needed again
                     }
-                    // The engine takes the batch list itself: detach it first so nothing here can touch it again.
-                    var batches = write.Detach();
-                    long rows = 0;
-                    foreach (var batch in batches) rows += batch.RowCount;
-                    var submitted = engine.TrySubmit(database, batches, logged, out var appended);
+                    long rows = write.TotalRows;
+                    var submitted = engine.TrySubmit(database, write.Batches, logged, out var appended);
                     if (submitted == SubmitStatus.Accepted)
                     {
+                        write.HandOver(); // the batches and the body are the engine's now
                         body = null;
                         try
                         {
@@ -119,7 +120,6 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
                         JsonResponse.NoContent(context);
                         return;
                     }
-                    foreach (var batch in batches) batch.Dispose();
                     await Unavailable(context, submitted switch
                     {
                         SubmitStatus.OverBudget => "memory budget exhausted: buffered data is still being written; retry shortly",
@@ -133,6 +133,10 @@ public sealed class WritePipeline(IngestEngine engine, ColumnCatalog catalog, lo
             {
                 body?.Dispose();
             }
+        }
+        catch (Exception ex)
+        {
+            await ArcdHttpApplication.AnswerFailureAsync(context, ex, logger);
         }
         finally
         {
