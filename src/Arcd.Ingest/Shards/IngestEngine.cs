@@ -156,14 +156,14 @@ public sealed class IngestEngine
     }
 
     /// <summary>Replay is over: open a fresh log per shard and accept writes.</summary>
-    public void AttachWal(long nextLsn, long segmentBytes)
+    public void AttachWal(long nextLsn, long segmentBytes, int recycleSegments = 0)
     {
         if (_walDirectory is not null && WalMode != WalMode.Off)
         {
             for (var i = 0; i < _shards.Length; i++)
             {
                 var directory = ShardDirectory(i);
-                _shards[i].AttachWal(new WalWriter(directory, i, nextLsn, segmentBytes), Checkpoints!.Get(i));
+                _shards[i].AttachWal(new WalWriter(directory, i, nextLsn, segmentBytes, recycleSegments), Checkpoints!.Get(i));
             }
         }
         _replaying = false;

@@ -97,6 +97,7 @@ internal sealed partial class Shard
     {
         _wal?.Dispose();
         foreach (var segment in WalSegment.List(directory)) File.Delete(segment);
+        WalWriter.DeleteSpares(directory);
         _checkpoints?.Trim(long.MaxValue);
     }
 

@@ -46,14 +46,17 @@ public static partial class WalRecovery
                 segments++;
                 var path = files[s];
                 var data = File.ReadAllBytes(path);
-                var scan = WalSegment.Scan(data, isLast: s == files.Length - 1, record =>
+                var isLast = s == files.Length - 1;
+                // A recycled segment ends at the LSN before the next segment's first (FORMAT.md).
+                var lastLsn = isLast ? null : WalSegment.FirstLsnOf(files[s + 1]) - 1;
+                var scan = WalSegment.Scan(data, isLast, record =>
                 {
                     records++;
                     maxLsn = Math.Max(maxLsn, record.Lsn);
                     var (replayed, durable) = Replay(engine, shard, record, intents, limits, logger);
                     replayedRows += replayed;
                     durableRows += durable;
-                });
+                }, lastLsn);
                 var corrupt = false;
                 switch (scan.Outcome)
                 {
@@ -66,6 +69,10 @@ public static partial class WalRecovery
                             file.SetLength(scan.Offset);
                             file.Flush(flushToDisk: true);
                         }
+                        break;
+                    case WalSegment.Outcome.RecycledTail:
+                        // Where a reused file's log ends: what follows is its earlier use, or a write the crash interrupted.
+                        LogRecycledTail(logger, path, scan.Offset, data.Length - scan.Offset);
                         break;
                     case WalSegment.Outcome.Corrupt:
                         problems++;
@@ -158,6 +165,9 @@ public static partial class WalRecovery
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WAL: {Problem}")]
     private static partial void LogProblem(ILogger logger, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "WAL: {Path} is a recycled segment whose log ends at byte {Offset}; the {Rest} bytes after it are its earlier use's, or a write the crash interrupted (never acknowledged)")]
+    private static partial void LogRecycledTail(ILogger logger, string path, int offset, int rest);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WAL: torn tail of {Path} cut at byte {Offset} (an append interrupted by the crash; it was never acknowledged)")]
     private static partial void LogTornTail(ILogger logger, string path, int offset);

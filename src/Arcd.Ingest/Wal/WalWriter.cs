@@ -9,30 +9,54 @@ namespace Arcd.Ingest.Wal;
 /// One shard's log, used only by that shard's thread. Records of a drain are framed into one
 /// buffer and written with one write; <see cref="Sync"/> (fdatasync) is then called once for
 /// all of them — group commit. Segments rotate at <c>Wal:SegmentBytes</c>; closed segments are
-/// deleted once every record in them is in durable Parquet.
+/// freed once every record in them is in durable Parquet: up to <c>Wal:RecycleSegments</c> of them
+/// are kept as spares and reused for the next segments, the rest deleted.
+/// <para>
+/// Why recycle: appending to a new file makes every fdatasync commit the file's growth (block
+/// allocation and size, a journal commit) as well as the data; overwriting a file's existing blocks
+/// syncs the data alone. Measured on this project's VM (ext4): 420 against 115 µs of CPU and
+/// 1.1–1.4 against 0.7–0.85 ms per 320 KB write and fdatasync.
+/// </para>
 /// </summary>
 internal sealed class WalWriter : IDisposable
 {
     private readonly string _directory;
     private readonly int _shard;
     private readonly long _segmentBytes;
+    private readonly int _recycle;
     private readonly PooledBuffer _pending = new(1 << 16);
     private readonly List<(long FirstLsn, long LastLsn, string Path)> _closed = [];
+    private readonly Queue<string> _spares = new();
+    private long _spareSequence;
     private SafeFileHandle? _file;
     private string _path = "";
     private long _fileLength;
     private long _segmentFirstLsn;
     private bool _unsynced;
 
-    public WalWriter(string directory, int shard, long nextLsn, long segmentBytes)
+    /// <param name="recycle">Freed segments kept as spares for reuse (0: delete them).</param>
+    public WalWriter(string directory, int shard, long nextLsn, long segmentBytes, int recycle = 0)
     {
         _directory = directory;
         _shard = shard;
         _segmentBytes = segmentBytes;
+        _recycle = recycle;
         NextLsn = nextLsn;
         Directory.CreateDirectory(directory);
+        // Spares of an earlier run are never reused: this log's LSNs may restart below theirs (after a
+        // clean stop), and a recycled segment's end is found by its LSNs running on.
+        DeleteSpares(directory);
         OpenSegment();
     }
+
+    /// <summary>Deletes the spare segment files of a shard directory.</summary>
+    public static void DeleteSpares(string directory)
+    {
+        foreach (var spare in WalSegment.ListSpares(directory)) File.Delete(spare);
+    }
+
+    /// <summary>Spare segment files held for reuse.</summary>
+    public int SpareCount => _spares.Count;
 
     public long NextLsn { get; private set; }
     public long BytesWritten { get; private set; }
@@ -75,16 +99,32 @@ internal sealed class WalWriter : IDisposable
         if (_fileLength >= _segmentBytes) Rotate();
     }
 
-    /// <summary>Deletes closed segments whose every record is below <paramref name="firstNeededLsn"/>.</summary>
+    /// <summary>
+    /// Frees closed segments whose every record is below <paramref name="firstNeededLsn"/>: each is
+    /// renamed to a spare while fewer than the recycle count are held, else deleted. Either way its
+    /// name is gone; the caller's next directory sync (the checkpoint trim) makes that durable.
+    /// </summary>
     public int DeleteSegmentsBefore(long firstNeededLsn)
     {
         var deleted = 0;
         while (_closed.Count > 0 && _closed[0].LastLsn < firstNeededLsn)
         {
-            File.Delete(_closed[0].Path);
+            var path = _closed[0].Path;
+            if (_spares.Count < _recycle)
+            {
+                var spare = Path.Combine(_directory, (_spareSequence++).ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + WalSegment.SpareExtension);
+                File.Move(path, spare);
+                _spares.Enqueue(spare);
+            }
+            else
+            {
+                File.Delete(path);
+            }
             _closed.RemoveAt(0);
             deleted++;
         }
+        // A spare's name is durable before the spare is reused (and its header overwritten).
+        if (deleted > 0 && _recycle > 0) Posix.FsyncDirectory(_directory);
         return deleted;
     }
 
@@ -117,12 +157,26 @@ internal sealed class WalWriter : IDisposable
     {
         _segmentFirstLsn = NextLsn;
         _path = Path.Combine(_directory, WalSegment.FileName(NextLsn));
-        _file = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.Write);
         Span<byte> header = stackalloc byte[WalSegment.HeaderBytes];
-        WalSegment.WriteHeader(header, _shard, NextLsn);
-        RandomAccess.Write(_file, header, 0);
+        if (_spares.TryDequeue(out var spare))
+        {
+            // The new header is durable in the spare before the spare takes a segment's name: a crash in
+            // between leaves a spare (deleted at the next start), never a segment whose old header would
+            // vouch for the records of its earlier use.
+            _file = File.OpenHandle(spare, FileMode.Open, FileAccess.Write);
+            WalSegment.WriteHeader(header, _shard, NextLsn, recycled: true);
+            RandomAccess.Write(_file, header, 0);
+            Posix.DataSync(_file);
+            File.Move(spare, _path);
+        }
+        else
+        {
+            _file = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.Write);
+            WalSegment.WriteHeader(header, _shard, NextLsn);
+            RandomAccess.Write(_file, header, 0);
+            Posix.DataSync(_file);
+        }
         _fileLength = WalSegment.HeaderBytes;
-        Posix.DataSync(_file);
         Posix.FsyncDirectory(_directory); // the new file's name must survive a crash too
     }
 }

@@ -90,6 +90,14 @@ public sealed class WalOptions
     /// <summary>Size at which a shard's log moves to a new segment file.</summary>
     public long SegmentBytes { get; set; } = 64L << 20;
 
+    /// <summary>
+    /// Freed segments each shard keeps (as <c>*.spare</c> files of about <see cref="SegmentBytes"/>) and
+    /// reuses for its next segments instead of creating files: overwriting a file's blocks makes each
+    /// fdatasync cheaper than appending to a new file. 0 deletes freed segments. Disk held: up to this
+    /// many segments per shard.
+    /// </summary>
+    public int RecycleSegments { get; set; } = 4;
+
     /// <summary>How often <c>async</c> mode syncs.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 }

@@ -173,6 +173,7 @@ public static class ConfigLoader
         if (!TryParseWalMode(o.Wal.Mode, out _)) Fail("Wal:Mode", $"'{o.Wal.Mode}' is not one of sync, async, off");
         if (string.IsNullOrWhiteSpace(o.Wal.Dir)) Fail("Wal:Dir", "must not be empty");
         if (o.Wal.SegmentBytes < 1 << 16) Fail("Wal:SegmentBytes", "must be at least 65536");
+        if (o.Wal.RecycleSegments is < 0 or > 64) Fail("Wal:RecycleSegments", "must be between 0 and 64");
         if (o.Wal.SyncInterval <= TimeSpan.Zero) Fail("Wal:SyncInterval", "must be positive (a TimeSpan such as 00:00:00.100)");
 
         if (o.Ingest.MaxBufferRows < 1) Fail("Ingest:MaxBufferRows", "must be at least 1");

@@ -55,6 +55,7 @@ public static class ConfigPrinter
         json.WriteString("Mode", o.Wal.Mode);
         json.WriteString("Dir", o.Wal.Dir);
         json.WriteNumber("SegmentBytes", o.Wal.SegmentBytes);
+        json.WriteNumber("RecycleSegments", o.Wal.RecycleSegments);
         json.WriteString("SyncInterval", o.Wal.SyncInterval.ToString("c"));
         json.WriteEndObject();
         json.WriteStartObject("Ingest");

@@ -17,7 +17,7 @@ internal static partial class Recovery
             var started = DateTime.UtcNow;
             var result = WalRecovery.Recover(engine, walDirectory, DecodeLimits.Default, logger, stop);
             if (!result.Completed) return null;
-            engine.AttachWal(result.NextLsn, options.Wal.SegmentBytes);
+            engine.AttachWal(result.NextLsn, options.Wal.SegmentBytes, options.Wal.RecycleSegments);
             if (result.Records > 0 || result.Problems > 0)
                 LogReplayed(logger, result.Records, result.Segments, result.RowsReplayed, result.RowsAlreadyDurable, result.Problems, (DateTime.UtcNow - started).TotalMilliseconds);
             return result;

@@ -25,6 +25,7 @@ public class ConfigLoaderTests
         Assert.Equal("./data/arc", o.Storage.Root);
         Assert.Equal("sync", o.Wal.Mode);
         Assert.Equal(64L << 20, o.Wal.SegmentBytes);
+        Assert.Equal(4, o.Wal.RecycleSegments);
         Assert.Equal("./data/wal", o.Wal.Dir);
         Assert.Equal(250_000, o.Ingest.MaxBufferRows);
         Assert.Equal(TimeSpan.FromSeconds(5), o.Ingest.MaxBufferAge);
@@ -60,6 +61,7 @@ public class ConfigLoaderTests
     [InlineData("--Storage:Compression=lz77", "Storage:Compression")]
     [InlineData("--Wal:Mode=fast", "Wal:Mode")]
     [InlineData("--Wal:SegmentBytes=10", "Wal:SegmentBytes")]
+    [InlineData("--Wal:RecycleSegments=-1", "Wal:RecycleSegments")]
     [InlineData("--Wal:SyncInterval=00:00:00", "Wal:SyncInterval")]
     [InlineData("--Ingest:MaxBufferRows=0", "Ingest:MaxBufferRows")]
     [InlineData("--Ingest:FlushThreadNice=20", "Ingest:FlushThreadNice")]

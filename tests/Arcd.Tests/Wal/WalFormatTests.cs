@@ -16,6 +16,7 @@ public class WalFormatTests
         Assert.Equal(2, (byte)BodyFormat.LineProtocol);
         Assert.Equal([0, 1, 2, 3, 4, 5], new[] { TimePrecision.Nanoseconds, TimePrecision.Microseconds, TimePrecision.Milliseconds, TimePrecision.Seconds, TimePrecision.Minutes, TimePrecision.Hours }.Select(p => (int)p));
         Assert.Equal(1, WalSegment.Version);
+        Assert.Equal(2, WalSegment.RecycledVersion);
         Assert.Equal(24, WalSegment.HeaderBytes);
         Assert.Equal("0000000000000000042.wal", WalSegment.FileName(42));
     }
@@ -134,8 +135,8 @@ public class WalFormatTests
         var data = new byte[64];
         Assert.Equal(WalSegment.Outcome.Corrupt, WalSegment.Scan(data, true, _ => { }).Outcome);
         WalSegment.WriteHeader(data, 0, 0);
-        data[8] = 2; // version 2
-        Assert.Contains("version 2", WalSegment.Scan(data, true, _ => { }).Problem);
+        data[8] = 3; // version 3: not written by any arcd yet
+        Assert.Contains("version 3", WalSegment.Scan(data, true, _ => { }).Problem);
     }
 
     [Fact]
