@@ -13,7 +13,7 @@ namespace Arcd.Ingest.Columnar;
 /// A column made by <see cref="Rent"/> goes back to a pool when disposed (a request's columns, one
 /// allocation fewer each): its owner disposes it exactly once and never touches it again.
 /// </summary>
-public sealed class Column : IDisposable
+public sealed partial class Column : IDisposable
 {
     private const int MinCapacity = 16;
 

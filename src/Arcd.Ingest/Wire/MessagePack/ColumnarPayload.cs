@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Arcd.Ingest.Columnar;
 using MessagePack;
 
@@ -123,18 +125,20 @@ internal static class ColumnarPayload
     private static int AppendTimeRun(ref MessagePackReader reader, Column time, int rows, TimeUnit unit)
     {
         if (rows == 0 || !TryRest(ref reader, out var bytes)) return 0;
+        var room = time.Int64Room(Math.Min(rows, bytes.Length / 9));
         var taken = 0;
         var at = 0;
-        while (taken < rows && at + 9 <= bytes.Length && bytes[at] is MessagePackCode.Int64 or MessagePackCode.UInt64)
+        while (taken < room.Length && bytes[at] is MessagePackCode.Int64 or MessagePackCode.UInt64)
         {
             // msgpack-python and MessagePack-CSharp pack today's timestamps as uint64; one past int64 is the general path's error.
-            var value = BinaryPrimitives.ReadInt64BigEndian(bytes.Slice(at + 1, 8));
+            var value = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref MemoryMarshal.GetReference(bytes), at + 1)));
             if (bytes[at] == MessagePackCode.UInt64 && value < 0) break;
             if (!TimeUnits.TryToMicros(value, unit, out var micros) || !TimeUnits.IsRepresentable(micros)) break;
-            time.AppendInt64(micros);
+            room[taken] = micros;
             at += 9;
             taken++;
         }
+        time.Commit(taken);
         if (at > 0) reader.ReadRaw(at);
         return taken;
     }
@@ -274,14 +278,16 @@ internal static class ColumnarPayload
     private static int AppendFloat64Run(ref MessagePackReader reader, Column column, int rows)
     {
         if (rows == 0 || !TryRest(ref reader, out var bytes)) return 0;
+        var room = column.Float64Room(Math.Min(rows, bytes.Length / 9));
         var taken = 0;
         var at = 0;
-        while (taken < rows && at + 9 <= bytes.Length && bytes[at] == MessagePackCode.Float64)
+        while (taken < room.Length && bytes[at] == MessagePackCode.Float64)
         {
-            column.AppendFloat64(BinaryPrimitives.ReadDoubleBigEndian(bytes.Slice(at + 1, 8)));
+            room[taken] = BitConverter.Int64BitsToDouble(BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref MemoryMarshal.GetReference(bytes), at + 1))));
             at += 9;
             taken++;
         }
+        column.Commit(taken);
         if (at > 0) reader.ReadRaw(at);
         return taken;
     }
