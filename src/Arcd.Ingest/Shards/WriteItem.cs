@@ -35,7 +35,6 @@ internal sealed class WriteItem : IValueTaskSource
 
     private ManualResetValueTaskSourceCore<bool> _completion = new() { RunContinuationsAsynchronously = true };
     private readonly List<ColumnBatch> _batches = new(1);
-    private bool _awaited;
 
     public string Database { get; private set; } = "";
     public IReadOnlyList<ColumnBatch> Batches => _batches;
@@ -68,7 +67,6 @@ internal sealed class WriteItem : IValueTaskSource
         item.Format = body?.Format ?? default;
         item.Precision = body?.Precision ?? 0;
         item.NowMicros = body?.NowMicros ?? 0;
-        item._awaited = true;
         completion = new ValueTask(item, item._completion.Version);
         return item;
     }
@@ -101,7 +99,7 @@ internal sealed class WriteItem : IValueTaskSource
     /// <summary>The shard is done with the request: answers whoever waits, with <see cref="Failure"/> if set. The shard's last touch.</summary>
     public void Complete()
     {
-        if (!_awaited)
+        if (Replayed is not null) // nobody waits
         {
             Return();
             return;
@@ -122,7 +120,6 @@ internal sealed class WriteItem : IValueTaskSource
         Log = LogState.NotLogged;
         Lsn = 0;
         Failure = null;
-        _awaited = false;
         _completion.Reset();
         Pool.Return(this);
     }

@@ -157,25 +157,16 @@ internal sealed class WalWriter : IDisposable
     {
         _segmentFirstLsn = NextLsn;
         _path = Path.Combine(_directory, WalSegment.FileName(NextLsn));
+        var recycled = _spares.TryDequeue(out var spare);
+        _file = recycled ? File.OpenHandle(spare!, FileMode.Open, FileAccess.Write) : File.OpenHandle(_path, FileMode.CreateNew, FileAccess.Write);
         Span<byte> header = stackalloc byte[WalSegment.HeaderBytes];
-        if (_spares.TryDequeue(out var spare))
-        {
-            // The new header is durable in the spare before the spare takes a segment's name: a crash in
-            // between leaves a spare (deleted at the next start), never a segment whose old header would
-            // vouch for the records of its earlier use.
-            _file = File.OpenHandle(spare, FileMode.Open, FileAccess.Write);
-            WalSegment.WriteHeader(header, _shard, NextLsn, recycled: true);
-            RandomAccess.Write(_file, header, 0);
-            Posix.DataSync(_file);
-            File.Move(spare, _path);
-        }
-        else
-        {
-            _file = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.Write);
-            WalSegment.WriteHeader(header, _shard, NextLsn);
-            RandomAccess.Write(_file, header, 0);
-            Posix.DataSync(_file);
-        }
+        WalSegment.WriteHeader(header, _shard, NextLsn, recycled);
+        RandomAccess.Write(_file, header, 0);
+        Posix.DataSync(_file);
+        // A spare takes the segment's name only once its new header is durable: a crash in between
+        // leaves a spare (deleted at the next start), never a segment whose old header would vouch
+        // for the records of its earlier use.
+        if (recycled) File.Move(spare!, _path);
         _fileLength = WalSegment.HeaderBytes;
         Posix.FsyncDirectory(_directory); // the new file's name must survive a crash too
     }
