@@ -78,7 +78,7 @@ public static class LoadBench
             null, 1000, 1000);
 
         // Open loop: each connection owns every n-th slot of the schedule.
-        var interval = rate > 0 ? TimeSpan.FromSeconds((double)batch / rate) : TimeSpan.Zero;
+        using var pacer = rate > 0 ? new OpenLoopPacer(connections, TimeSpan.FromSeconds((double)batch / rate), clock, end) : null;
         var workers = Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
         {
             var mine = latencies[worker] = new List<long>(1 << 16);
@@ -86,11 +86,12 @@ public static class LoadBench
             var scratch = templates is null ? null : new byte[templates.Max(t => t.Length)];
             while (clock.Elapsed < end)
             {
-                var scheduled = rate > 0 ? interval * next : clock.Elapsed;
-                if (rate > 0)
+                var scheduled = clock.Elapsed;
+                if (pacer is not null)
                 {
-                    var wait = scheduled - clock.Elapsed;
-                    if (wait > TimeSpan.Zero) await Task.Delay(wait);
+                    await pacer.WaitForSlotAsync(worker);
+                    if (clock.Elapsed >= end) break;
+                    scheduled = pacer.DueAt(next);
                     next += connections;
                 }
                 ByteArrayContent content;
