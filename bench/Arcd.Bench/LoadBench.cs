@@ -24,8 +24,8 @@ public static class LoadBench
                                [--pid PID (server, for CPU and RSS)] [--json FILE]
                                [--path P (default: the mode's arcd endpoint; e.g. /write?db=bench for InfluxDB 1.x peers)]
 
-        Server allocation (arcd's /metrics) is reported for the whole run and for its steady state, from a
-        third of the run on, once the server's pools and buffers have filled.
+        Server allocation (arcd's /metrics) and the p99 and p99.9 latency are reported for the whole run and
+        for its steady state, from a third of the run on, once the server's pools and buffers have filled.
 
         Line protocol without compression gets timestamps never sent before (1 ms apart from 48 h ago),
         so peers that overwrite or deduplicate equal points do all the work.
@@ -61,7 +61,7 @@ public static class LoadBench
         using var client = new HttpClient(handler) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
 
         var before = ServerSample.Take(pid, await AllocatedBytesAsync(client));
-        var latencies = new List<long>[connections];
+        var latencies = new List<(long Scheduled, long Latency)>[connections];
         var errors = 0L;
         var sent = 0L;
         var clock = Stopwatch.StartNew();
@@ -81,7 +81,7 @@ public static class LoadBench
         using var pacer = rate > 0 ? new OpenLoopPacer(connections, TimeSpan.FromSeconds((double)batch / rate), clock, end) : null;
         var workers = Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
         {
-            var mine = latencies[worker] = new List<long>(1 << 16);
+            var mine = latencies[worker] = new List<(long, long)>(1 << 16);
             var next = worker;
             var scratch = templates is null ? null : new byte[templates.Max(t => t.Length)];
             while (clock.Elapsed < end)
@@ -118,7 +118,7 @@ public static class LoadBench
                 {
                     Interlocked.Increment(ref errors);
                 }
-                mine.Add((clock.Elapsed - scheduled).Ticks);
+                mine.Add((scheduled.Ticks, (clock.Elapsed - scheduled).Ticks));
             }
         })).ToArray();
         await Task.WhenAll(workers);
@@ -126,8 +126,14 @@ public static class LoadBench
         progress.Dispose();
         var after = ServerSample.Take(pid, await AllocatedBytesAsync(client));
 
-        var all = latencies.SelectMany(l => l).Order().ToArray();
-        double Percentile(double p) => all.Length == 0 ? 0 : TimeSpan.FromTicks(all[Math.Min(all.Length - 1, (int)(p * all.Length))]).TotalMilliseconds;
+        var all = latencies.SelectMany(l => l).Select(l => l.Latency).Order().ToArray();
+        // Steady state, as for allocation: requests scheduled from a third of the run on, once a freshly
+        // started server has filled its pools (its first second is the slowest of the run).
+        var steadyFrom = (duration / 3).Ticks;
+        var steadyLatencies = latencies.SelectMany(l => l).Where(l => l.Scheduled >= steadyFrom).Select(l => l.Latency).Order().ToArray();
+        double Percentile(double p) => PercentileOf(all, p);
+        static double PercentileOf(long[] sorted, double p) =>
+            sorted.Length == 0 ? 0 : TimeSpan.FromTicks(sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))]).TotalMilliseconds;
         var records = sent * batch;
         var result = new Dictionary<string, double>
         {
@@ -137,6 +143,8 @@ public static class LoadBench
             ["p95_ms"] = Percentile(0.95),
             ["p99_ms"] = Percentile(0.99),
             ["p999_ms"] = Percentile(0.999),
+            ["p99_ms_steady"] = PercentileOf(steadyLatencies, 0.99),
+            ["p999_ms_steady"] = PercentileOf(steadyLatencies, 0.999),
             ["errors"] = errors,
             ["records"] = records,
             ["seconds"] = elapsed,

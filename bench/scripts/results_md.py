@@ -61,9 +61,10 @@ targets = [
      f"{c32['server_allocated_bytes_per_record']:.1f}", "", ""),
     ("peak RSS, msgpack, WAL sync, 64 conn", f"{b64['server_peak_rss_mib']:.0f} MiB", f"{c64['server_peak_rss_mib']:.0f} MiB",
      "≤ 400 MiB", verdict(c64["server_peak_rss_mib"] <= 400)),
-    (f"open loop at ⅓ of the closed-loop maximum ({c_open['rate'] / 1e6:.2f}M rec/s), p99", f"{b_open['p99_ms']:.1f} ms",
-     f"{c_open['p99_ms']:.1f} ms", "≤ 2 ms", verdict(c_open["p99_ms"] <= 2)),
-    ("  (same open loop: WAL off; the null server)", "", f"{c_off_open['p99_ms']:.1f} ms; {ceil_open['p99_ms']:.1f} ms", "", ""),
+    (f"open loop at ⅓ of the closed-loop maximum ({c_open['rate'] / 1e6:.2f}M rec/s), WAL sync, p99 in steady state (from ⅓ of the run on)",
+     f"{b_open['p99_ms_steady']:.1f} ms", f"{c_open['p99_ms_steady']:.1f} ms", "≤ 2 ms", verdict(c_open["p99_ms_steady"] <= 2)),
+    ("  (the whole run, with the first second of a freshly started server)", f"{b_open['p99_ms']:.1f} ms", f"{c_open['p99_ms']:.1f} ms", "", ""),
+    ("  (same open loop, steady p99: WAL off; the null server)", "", f"{c_off_open['p99_ms_steady']:.1f} ms; {ceil_open['p99_ms_steady']:.1f} ms", "", ""),
     ("EncodeParquetSnappy, ns per row (bench-check)", f"{enc_b}", f"{enc_c} ({enc_c / enc_b:.2f}×)" if enc_b and enc_c else f"{enc_c}",
      "≤ 0.34× (70 of 205 on the Xeon box)", verdict(bool(enc_b and enc_c and enc_c / enc_b <= 70 / 205))),
 ]
