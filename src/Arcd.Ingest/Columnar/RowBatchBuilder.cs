@@ -35,6 +35,9 @@ public sealed class RowBatchBuilder : IDisposable
     private Column?[] _byPosition = new Column?[8]; // grows with the rows' width, up to RememberedPositions
     private int _position;
 
+    /// <summary>The column the current row set at <paramref name="position"/> (its tags, then its fields, in order); null past the remembered positions.</summary>
+    internal Column? ColumnAt(int position) => position < _byPosition.Length ? _byPosition[position] : null;
+
     /// <summary>Ends the current row: columns it did not set get a null.</summary>
     public void EndRow()
     {

@@ -111,6 +111,7 @@ public sealed partial class LineProtocolDecoder : IDisposable
         foreach (var builder in _builders.Values) write.Add(builder.Build());
         _builders.Clear();
         _lastBuilder = null;
+        ForgetLayout();
         error = default;
         return true;
     }
@@ -120,6 +121,7 @@ public sealed partial class LineProtocolDecoder : IDisposable
         foreach (var builder in _builders.Values) builder.Dispose();
         _builders.Clear();
         _lastBuilder = null;
+        ForgetLayout();
         _carry.Dispose();
         _scratch.Dispose();
     }
@@ -144,14 +146,22 @@ public sealed partial class LineProtocolDecoder : IDisposable
     private bool TryParseRecord(ReadOnlySpan<byte> line, out string? column, out string? reason)
     {
         column = null;
+        if (TryApplySameLayout(line))
+        {
+            reason = null;
+            return true;
+        }
         _scratch.Clear();
         _tagKeys.Clear();
         _tagValues.Clear();
         _fields.Clear();
+        _rawTagKeys.Clear();
+        _rawFieldKeys.Clear();
 
         // Measurement: up to an unescaped ',' or ' '.
         var i = 0;
         var measurement = Unescape(line, ref i, stopAtComma: true, stopAtEquals: false);
+        var measurementEnd = i;
         if (measurement.Length == 0) return Fail("missing measurement", out reason);
         var measurementSpan = _scratch.Span.Slice(measurement.Offset, measurement.Length);
         var builder = _lastBuilder is not null && measurementSpan.SequenceEqual(_lastMeasurement.AsSpan(0, Math.Max(_lastMeasurementLength, 0)))
@@ -175,7 +185,9 @@ public sealed partial class LineProtocolDecoder : IDisposable
         while (i < line.Length && line[i] == ',')
         {
             i++;
+            var keyStart = i;
             var key = Unescape(line, ref i, stopAtComma: true, stopAtEquals: true);
+            var rawKey = (keyStart, i - keyStart);
             if (i >= line.Length || line[i] != '=') return Fail($"tag '{Text(key)}' has no '=value'", out reason);
             i++;
             var value = Unescape(line, ref i, stopAtComma: true, stopAtEquals: false);
@@ -183,6 +195,7 @@ public sealed partial class LineProtocolDecoder : IDisposable
             if (value.Length == 0) return Fail($"tag '{Text(key)}' has an empty value", out reason);
             _tagKeys.Add(key);
             _tagValues.Add(value);
+            _rawTagKeys.Add(rawKey);
         }
         if (i >= line.Length || line[i] != ' ') return Fail("missing fields (expected a space, then field=value)", out reason);
         while (i < line.Length && line[i] == ' ') i++;
@@ -191,7 +204,9 @@ public sealed partial class LineProtocolDecoder : IDisposable
         // Fields.
         while (true)
         {
+            var keyStart = i;
             var key = Unescape(line, ref i, stopAtComma: true, stopAtEquals: true);
+            _rawFieldKeys.Add((keyStart, i - keyStart));
             if (key.Length == 0) return Fail("empty field key", out reason);
             if (i >= line.Length || line[i] != '=') return Fail($"field '{Text(key)}' has no '=value'", out reason);
             i++;
@@ -201,25 +216,27 @@ public sealed partial class LineProtocolDecoder : IDisposable
             i++;
         }
 
-        // Timestamp (optional).
-        while (i < line.Length && line[i] == ' ') i++;
-        long micros;
-        if (i >= line.Length)
-        {
-            micros = _nowMicros;
-        }
-        else
-        {
-            var end = line[i..].IndexOf((byte)' ');
-            var token = end < 0 ? line[i..] : line.Slice(i, end);
-            if (end >= 0 && !line[(i + end)..].TrimStart((byte)' ').IsEmpty) return Fail("unexpected text after the timestamp", out reason);
-            if (!Utf8Parser.TryParse(token, out long timestamp, out var consumed) || consumed != token.Length)
-                return Fail($"invalid timestamp '{Encoding.UTF8.GetString(token)}'", out reason);
-            if (!Precision.TryToMicros(timestamp, _precision, out micros) || !TimeUnits.IsRepresentable(micros))
-                return Fail($"timestamp {timestamp} ({_precision}) is outside years 0001-9999", out reason);
-        }
+        if (!TryReadTimestamp(line, i, out var micros, out reason)) return false;
+        if (!Apply(builder, micros, out column, out reason)) return false;
+        RememberLayout(line, measurementEnd, builder);
+        return true;
+    }
 
-        return Apply(builder, micros, out column, out reason);
+    /// <summary>The optional timestamp after the fields (from <paramref name="i"/>, spaces first); the request's time when absent.</summary>
+    private bool TryReadTimestamp(ReadOnlySpan<byte> line, int i, out long micros, out string? reason)
+    {
+        reason = null;
+        micros = _nowMicros;
+        while (i < line.Length && line[i] == ' ') i++;
+        if (i >= line.Length) return true;
+        var end = line[i..].IndexOf((byte)' ');
+        var token = end < 0 ? line[i..] : line.Slice(i, end);
+        if (end >= 0 && !line[(i + end)..].TrimStart((byte)' ').IsEmpty) return Fail("unexpected text after the timestamp", out reason);
+        if (!Utf8Parser.TryParse(token, out long timestamp, out var consumed) || consumed != token.Length)
+            return Fail($"invalid timestamp '{Encoding.UTF8.GetString(token)}'", out reason);
+        if (!Precision.TryToMicros(timestamp, _precision, out micros) || !TimeUnits.IsRepresentable(micros))
+            return Fail($"timestamp {timestamp} ({_precision}) is outside years 0001-9999", out reason);
+        return true;
     }
 
     private string Text((int Offset, int Length) range) => Encoding.UTF8.GetString(_scratch.Span.Slice(range.Offset, range.Length));

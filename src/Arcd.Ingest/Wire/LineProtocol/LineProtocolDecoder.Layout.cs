@@ -1,0 +1,164 @@
+using System.Buffers.Text;
+using Arcd.Ingest.Columnar;
+
+namespace Arcd.Ingest.Wire.LineProtocol;
+
+/// <summary>
+/// The same-layout fast path. A writer sends line after line with one measurement, the same tag keys
+/// and the same field keys in the same order; only values and timestamps change. After a line is
+/// applied the slow way, its layout is kept: the measurement and every key exactly as written
+/// (escapes and all), and the column each key landed in. A next line whose bytes repeat those keys
+/// at the same places, with plain tag values (no backslash) and numeric fields, goes straight into
+/// those columns: no copies into the scratch buffer, no key widening or lookups, no tag-key checks.
+/// Identical bytes up to the same unescaped terminator parse identically, so the outcome is the
+/// slow path's; anything else (another layout, escapes in values, strings, booleans, exponents,
+/// a column of another kind) returns false before anything is written, and the slow path decides.
+/// </summary>
+public sealed partial class LineProtocolDecoder
+{
+    private readonly record struct LayoutKey(int Offset, int Length, Column Column);
+
+    /// <summary>Off in tests only: every line then takes the slow path, the reference the fast path must match.</summary>
+    internal bool SameLayoutFastPath { get; init; } = true;
+
+    private RowBatchBuilder? _layoutBuilder;
+    private byte[] _layoutBytes = new byte[256];
+    private int _layoutMeasurementLength;
+    private LayoutKey[] _layoutTags = new LayoutKey[4];
+    private int _layoutTagCount;
+    private LayoutKey[] _layoutFields = new LayoutKey[8];
+    private int _layoutFieldCount;
+    // Per line, between the parse and the appends: tag values as ranges of the line, field values.
+    private (int Offset, int Length)[] _tagValueRanges = new (int, int)[4];
+    private (bool IsInteger, long Integer, double Real)[] _fieldValues = new (bool, long, double)[8];
+    // The slow path's raw key ranges of the current line, for RememberLayout.
+    private readonly List<(int Offset, int Length)> _rawTagKeys = [];
+    private readonly List<(int Offset, int Length)> _rawFieldKeys = [];
+
+    private void ForgetLayout() => _layoutBuilder = null;
+
+    /// <summary>After the slow path applied <paramref name="line"/>: keeps its layout for the lines that follow.</summary>
+    private void RememberLayout(ReadOnlySpan<byte> line, int measurementLength, RowBatchBuilder builder)
+    {
+        _layoutBuilder = null;
+        foreach (var field in _fields)
+            if (field.Kind is not (FieldKind.Float64 or FieldKind.Int64)) return; // strings and booleans take the slow path
+        var tags = _rawTagKeys.Count;
+        var fields = _rawFieldKeys.Count;
+        var bytes = measurementLength;
+        foreach (var (_, length) in _rawTagKeys) bytes += length;
+        foreach (var (_, length) in _rawFieldKeys) bytes += length;
+        if (bytes > _layoutBytes.Length) _layoutBytes = new byte[Math.Max(bytes, _layoutBytes.Length * 2)];
+        if (tags > _layoutTags.Length) Array.Resize(ref _layoutTags, Math.Max(tags, _layoutTags.Length * 2));
+        if (tags > _tagValueRanges.Length) Array.Resize(ref _tagValueRanges, _layoutTags.Length);
+        if (fields > _layoutFields.Length) Array.Resize(ref _layoutFields, Math.Max(fields, _layoutFields.Length * 2));
+        if (fields > _fieldValues.Length) Array.Resize(ref _fieldValues, _layoutFields.Length);
+
+        line[..measurementLength].CopyTo(_layoutBytes);
+        var at = measurementLength;
+        for (var t = 0; t < tags; t++)
+        {
+            // The builder's columns by position: the row's tags, then its fields, as Apply set them.
+            if (builder.ColumnAt(t) is not { } column) return;
+            _layoutTags[t] = new LayoutKey(at, _rawTagKeys[t].Length, column);
+            at += Copy(line, _rawTagKeys[t], at);
+        }
+        for (var f = 0; f < fields; f++)
+        {
+            if (builder.ColumnAt(tags + f) is not { } column) return;
+            _layoutFields[f] = new LayoutKey(at, _rawFieldKeys[f].Length, column);
+            at += Copy(line, _rawFieldKeys[f], at);
+        }
+        _layoutMeasurementLength = measurementLength;
+        _layoutTagCount = tags;
+        _layoutFieldCount = fields;
+        _layoutBuilder = builder;
+    }
+
+    private int Copy(ReadOnlySpan<byte> line, (int Offset, int Length) range, int at)
+    {
+        line.Slice(range.Offset, range.Length).CopyTo(_layoutBytes.AsSpan(at));
+        return range.Length;
+    }
+
+    /// <summary>Parses and applies <paramref name="line"/> when it has the kept layout; false, with nothing written, otherwise.</summary>
+    private bool TryApplySameLayout(ReadOnlySpan<byte> line)
+    {
+        var builder = _layoutBuilder;
+        if (builder is null || !SameLayoutFastPath || _records >= _limits.MaxRowsPerRequest) return false;
+        var layout = _layoutBytes.AsSpan();
+        var i = _layoutMeasurementLength;
+        if (line.Length <= i || !line[..i].SequenceEqual(layout[..i])) return false;
+
+        for (var t = 0; t < _layoutTagCount; t++)
+        {
+            if (line[i] != ',') return false;
+            i++;
+            var tag = _layoutTags[t];
+            if (!SkipKey(line, ref i, layout.Slice(tag.Offset, tag.Length))) return false;
+            var run = RunLength(line[i..], StopsComma, (byte)(SpaceOrBackslash | Comma));
+            if (run <= 0 || line[i + run] == '\\') return false; // empty, no fields after it, or an escape to resolve
+            _tagValueRanges[t] = (i, run);
+            i += run;
+        }
+        if (line[i] != ' ') return false;
+        while (i < line.Length && line[i] == ' ') i++;
+
+        for (var f = 0; f < _layoutFieldCount; f++)
+        {
+            if (f > 0)
+            {
+                if (i >= line.Length || line[i] != ',') return false;
+                i++;
+            }
+            var field = _layoutFields[f];
+            if (!SkipKey(line, ref i, layout.Slice(field.Offset, field.Length))) return false;
+            if (field.Column.Kind is not (ColumnKind.Float64 or ColumnKind.Int64)) return false;
+            if (FastDecimal.TryParseToDelimiter(line[i..], out var real, out var used))
+            {
+                _fieldValues[f] = (false, 0, real);
+                i += used;
+                continue;
+            }
+            var end = i;
+            while (end < line.Length && line[end] != ',' && line[end] != ' ') end++;
+            var token = line[i..end];
+            if (token.Length < 2 || token[^1] != 'i' || !Utf8Parser.TryParse(token[..^1], out long integer, out var digits) || digits != token.Length - 1)
+                return false;
+            _fieldValues[f] = (true, integer, 0);
+            i = end;
+        }
+        if (i < line.Length && line[i] != ' ') return false; // more fields than the layout
+        if (!TryReadTimestamp(line, i, out var micros, out _)) return false;
+
+        builder.BeginRow(micros);
+        for (var t = 0; t < _layoutTagCount; t++)
+        {
+            var (offset, length) = _tagValueRanges[t];
+            _layoutTags[t].Column.AppendString(line.Slice(offset, length));
+        }
+        for (var f = 0; f < _layoutFieldCount; f++)
+        {
+            var column = _layoutFields[f].Column;
+            var (isInteger, integer, real) = _fieldValues[f];
+            if (isInteger && column.Kind == ColumnKind.Int64) column.AppendInt64(integer);
+            else
+            {
+                if (column.Kind == ColumnKind.Int64) column.PromoteInt64ToFloat64(); // as SetFloat64: a float widens the column
+                column.AppendFloat64(isInteger ? integer : real);
+            }
+        }
+        builder.EndRow();
+        _records++;
+        return true;
+    }
+
+    /// <summary>The key as the layout wrote it, then '=': moves past both.</summary>
+    private static bool SkipKey(ReadOnlySpan<byte> line, ref int i, ReadOnlySpan<byte> key)
+    {
+        var end = i + key.Length;
+        if (end >= line.Length || line[end] != '=' || !line.Slice(i, key.Length).SequenceEqual(key)) return false;
+        i = end + 1;
+        return true;
+    }
+}
