@@ -5,7 +5,7 @@
 #   - this tree against a baseline commit (BASELINE, built from a git worktree), same load, same run;
 #   - line protocol against VictoriaMetrics and InfluxDB (peers.sh);
 #   - micro benchmarks of both trees.
-# Runs: start-up x20; ceiling; msgpack columnar WAL sync at 32 connections (baseline, current; three alternating pairs), WAL off
+# Runs: start-up x20; ceiling; msgpack columnar WAL sync at 32 connections (baseline, current; five alternating pairs), WAL off
 # (current), 64 connections (baseline, current: peak RSS), open loop at 1/3 of the current closed-loop
 # rate (baseline, current: p99); msgpack rows; peers; bench-check of both trees.
 # Usage: [BASELINE=rev] bench/scripts/results.sh [seconds per load run, default 15]   (about 14 minutes at 15)
@@ -65,9 +65,9 @@ kill -TERM $ceiling; wait $ceiling || true
 
 load baseline-sync-32 artifacts/baseline/arcd sync msgpack-columnar 32
 load current-sync-32 artifacts/aot/arcd sync msgpack-columnar 32
-# Two more alternating pairs: one pair's records per CPU-second ratio moved by +-0.2 between runs on
-# this machine; RESULTS.md gives the median of the three pairs' ratios for the target.
-for pair in 2 3; do
+# Four more alternating pairs: one pair's records per CPU-second ratio moved by +-0.2 between runs on
+# this machine (three pairs of one run gave 1.70x-2.03x); RESULTS.md gives the median of the five pairs' ratios.
+for pair in 2 3 4 5; do
     load baseline-sync-32-pair$pair artifacts/baseline/arcd sync msgpack-columnar 32
     load current-sync-32-pair$pair artifacts/aot/arcd sync msgpack-columnar 32
 done

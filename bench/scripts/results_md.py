@@ -33,7 +33,7 @@ enc_b = mb.get("EncodeParquetSnappy", {}).get("ns_per_row")
 enc_c = mc.get("EncodeParquetSnappy", {}).get("ns_per_row")
 cpu_b, cpu_c = b32["records_per_server_cpu_second"], c32["records_per_server_cpu_second"]
 # Records per CPU-second: the median ratio of the alternating pairs (one pair moved by +-0.2 between runs).
-pairs = [(b32, c32)] + [(j(f"baseline-sync-32-pair{n}"), j(f"current-sync-32-pair{n}")) for n in (2, 3)
+pairs = [(b32, c32)] + [(j(f"baseline-sync-32-pair{n}"), j(f"current-sync-32-pair{n}")) for n in range(2, 6)
                         if os.path.exists(f"{raw}/baseline-sync-32-pair{n}.json") and os.path.exists(f"{raw}/current-sync-32-pair{n}.json")]
 pair_ratios = sorted(c["records_per_server_cpu_second"] / b["records_per_server_cpu_second"] for b, c in pairs)
 cpu_ratio = pair_ratios[len(pair_ratios) // 2]
