@@ -22,20 +22,52 @@ public sealed partial class LineProtocolDecoder
     internal bool SameLayoutFastPath { get; init; } = true;
 
     private RowBatchBuilder? _layoutBuilder;
-    private byte[] _layoutBytes = new byte[256];
     private int _layoutMeasurementLength;
-    private LayoutKey[] _layoutTags = new LayoutKey[4];
     private int _layoutTagCount;
-    private LayoutKey[] _layoutFields = new LayoutKey[8];
     private int _layoutFieldCount;
-    // Per line, between the parse and the appends: tag values as ranges of the line, field values.
-    private (int Offset, int Length)[] _tagValueRanges = new (int, int)[4];
-    private (bool IsInteger, long Integer, double Real)[] _fieldValues = new (bool, long, double)[8];
-    // The slow path's raw key ranges of the current line, for RememberLayout.
-    private readonly List<(int Offset, int Length)> _rawTagKeys = [];
-    private readonly List<(int Offset, int Length)> _rawFieldKeys = [];
+    // The layout's arrays, kept per thread between requests (a decoder lives for one request).
+    private LayoutScratch? _layoutScratch;
 
-    private void ForgetLayout() => _layoutBuilder = null;
+    private sealed class LayoutScratch
+    {
+        [ThreadStatic] private static LayoutScratch? t_spare;
+
+        public byte[] Bytes = new byte[256]; // the measurement and each key as written, one after another
+        public LayoutKey[] Tags = new LayoutKey[4];
+        public LayoutKey[] Fields = new LayoutKey[8];
+        // Per line, between the parse and the appends: tag values as ranges of the line, field values.
+        public (int Offset, int Length)[] TagValues = new (int, int)[4];
+        public (bool IsInteger, long Integer, double Real)[] FieldValues = new (bool, long, double)[8];
+        // The slow path's raw key ranges of the current line, for RememberLayout.
+        public readonly List<(int Offset, int Length)> RawTagKeys = [];
+        public readonly List<(int Offset, int Length)> RawFieldKeys = [];
+
+        public static LayoutScratch Rent()
+        {
+            var spare = t_spare;
+            t_spare = null;
+            return spare ?? new LayoutScratch();
+        }
+
+        public void Return()
+        {
+            Array.Clear(Tags); // no columns of a finished request stay reachable
+            Array.Clear(Fields);
+            RawTagKeys.Clear();
+            RawFieldKeys.Clear();
+            t_spare = this;
+        }
+    }
+
+    private List<(int Offset, int Length)> RawTagKeys => (_layoutScratch ??= LayoutScratch.Rent()).RawTagKeys;
+    private List<(int Offset, int Length)> RawFieldKeys => (_layoutScratch ??= LayoutScratch.Rent()).RawFieldKeys;
+
+    private void ReturnLayoutScratch()
+    {
+        _layoutBuilder = null;
+        _layoutScratch?.Return();
+        _layoutScratch = null;
+    }
 
     /// <summary>After the slow path applied <paramref name="line"/>: keeps its layout for the lines that follow.</summary>
     private void RememberLayout(ReadOnlySpan<byte> line, int measurementLength, RowBatchBuilder builder)
@@ -43,31 +75,32 @@ public sealed partial class LineProtocolDecoder
         _layoutBuilder = null;
         foreach (var field in _fields)
             if (field.Kind is not (FieldKind.Float64 or FieldKind.Int64)) return; // strings and booleans take the slow path
-        var tags = _rawTagKeys.Count;
-        var fields = _rawFieldKeys.Count;
+        var scratch = _layoutScratch ??= LayoutScratch.Rent();
+        var tags = scratch.RawTagKeys.Count;
+        var fields = scratch.RawFieldKeys.Count;
         var bytes = measurementLength;
-        foreach (var (_, length) in _rawTagKeys) bytes += length;
-        foreach (var (_, length) in _rawFieldKeys) bytes += length;
-        if (bytes > _layoutBytes.Length) _layoutBytes = new byte[Math.Max(bytes, _layoutBytes.Length * 2)];
-        if (tags > _layoutTags.Length) Array.Resize(ref _layoutTags, Math.Max(tags, _layoutTags.Length * 2));
-        if (tags > _tagValueRanges.Length) Array.Resize(ref _tagValueRanges, _layoutTags.Length);
-        if (fields > _layoutFields.Length) Array.Resize(ref _layoutFields, Math.Max(fields, _layoutFields.Length * 2));
-        if (fields > _fieldValues.Length) Array.Resize(ref _fieldValues, _layoutFields.Length);
+        foreach (var (_, length) in scratch.RawTagKeys) bytes += length;
+        foreach (var (_, length) in scratch.RawFieldKeys) bytes += length;
+        if (bytes > scratch.Bytes.Length) scratch.Bytes = new byte[Math.Max(bytes, scratch.Bytes.Length * 2)];
+        if (tags > scratch.Tags.Length) Array.Resize(ref scratch.Tags, Math.Max(tags, scratch.Tags.Length * 2));
+        if (tags > scratch.TagValues.Length) Array.Resize(ref scratch.TagValues, scratch.Tags.Length);
+        if (fields > scratch.Fields.Length) Array.Resize(ref scratch.Fields, Math.Max(fields, scratch.Fields.Length * 2));
+        if (fields > scratch.FieldValues.Length) Array.Resize(ref scratch.FieldValues, scratch.Fields.Length);
 
-        line[..measurementLength].CopyTo(_layoutBytes);
+        line[..measurementLength].CopyTo(scratch.Bytes);
         var at = measurementLength;
         for (var t = 0; t < tags; t++)
         {
             // The builder's columns by position: the row's tags, then its fields, as Apply set them.
             if (builder.ColumnAt(t) is not { } column) return;
-            _layoutTags[t] = new LayoutKey(at, _rawTagKeys[t].Length, column);
-            at += Copy(line, _rawTagKeys[t], at);
+            scratch.Tags[t] = new LayoutKey(at, scratch.RawTagKeys[t].Length, column);
+            at += Copy(scratch, line, scratch.RawTagKeys[t], at);
         }
         for (var f = 0; f < fields; f++)
         {
             if (builder.ColumnAt(tags + f) is not { } column) return;
-            _layoutFields[f] = new LayoutKey(at, _rawFieldKeys[f].Length, column);
-            at += Copy(line, _rawFieldKeys[f], at);
+            scratch.Fields[f] = new LayoutKey(at, scratch.RawFieldKeys[f].Length, column);
+            at += Copy(scratch, line, scratch.RawFieldKeys[f], at);
         }
         _layoutMeasurementLength = measurementLength;
         _layoutTagCount = tags;
@@ -75,9 +108,9 @@ public sealed partial class LineProtocolDecoder
         _layoutBuilder = builder;
     }
 
-    private int Copy(ReadOnlySpan<byte> line, (int Offset, int Length) range, int at)
+    private static int Copy(LayoutScratch scratch, ReadOnlySpan<byte> line, (int Offset, int Length) range, int at)
     {
-        line.Slice(range.Offset, range.Length).CopyTo(_layoutBytes.AsSpan(at));
+        line.Slice(range.Offset, range.Length).CopyTo(scratch.Bytes.AsSpan(at));
         return range.Length;
     }
 
@@ -86,7 +119,8 @@ public sealed partial class LineProtocolDecoder
     {
         var builder = _layoutBuilder;
         if (builder is null || !SameLayoutFastPath || _records >= _limits.MaxRowsPerRequest) return false;
-        var layout = _layoutBytes.AsSpan();
+        var scratch = _layoutScratch!;
+        var layout = scratch.Bytes.AsSpan();
         var i = _layoutMeasurementLength;
         if (line.Length <= i || !line[..i].SequenceEqual(layout[..i])) return false;
 
@@ -94,11 +128,11 @@ public sealed partial class LineProtocolDecoder
         {
             if (line[i] != ',') return false;
             i++;
-            var tag = _layoutTags[t];
+            var tag = scratch.Tags[t];
             if (!SkipKey(line, ref i, layout.Slice(tag.Offset, tag.Length))) return false;
             var run = RunLength(line[i..], StopsComma, (byte)(SpaceOrBackslash | Comma));
             if (run <= 0 || line[i + run] == '\\') return false; // empty, no fields after it, or an escape to resolve
-            _tagValueRanges[t] = (i, run);
+            scratch.TagValues[t] = (i, run);
             i += run;
         }
         if (line[i] != ' ') return false;
@@ -111,12 +145,12 @@ public sealed partial class LineProtocolDecoder
                 if (i >= line.Length || line[i] != ',') return false;
                 i++;
             }
-            var field = _layoutFields[f];
+            var field = scratch.Fields[f];
             if (!SkipKey(line, ref i, layout.Slice(field.Offset, field.Length))) return false;
             if (field.Column.Kind is not (ColumnKind.Float64 or ColumnKind.Int64)) return false;
             if (FastDecimal.TryParseToDelimiter(line[i..], out var real, out var used))
             {
-                _fieldValues[f] = (false, 0, real);
+                scratch.FieldValues[f] = (false, 0, real);
                 i += used;
                 continue;
             }
@@ -125,7 +159,7 @@ public sealed partial class LineProtocolDecoder
             var token = line[i..end];
             if (token.Length < 2 || token[^1] != 'i' || !Utf8Parser.TryParse(token[..^1], out long integer, out var digits) || digits != token.Length - 1)
                 return false;
-            _fieldValues[f] = (true, integer, 0);
+            scratch.FieldValues[f] = (true, integer, 0);
             i = end;
         }
         if (i < line.Length && line[i] != ' ') return false; // more fields than the layout
@@ -134,13 +168,13 @@ public sealed partial class LineProtocolDecoder
         builder.BeginRow(micros);
         for (var t = 0; t < _layoutTagCount; t++)
         {
-            var (offset, length) = _tagValueRanges[t];
-            _layoutTags[t].Column.AppendString(line.Slice(offset, length));
+            var (offset, length) = scratch.TagValues[t];
+            scratch.Tags[t].Column.AppendString(line.Slice(offset, length));
         }
         for (var f = 0; f < _layoutFieldCount; f++)
         {
-            var column = _layoutFields[f].Column;
-            var (isInteger, integer, real) = _fieldValues[f];
+            var column = scratch.Fields[f].Column;
+            var (isInteger, integer, real) = scratch.FieldValues[f];
             if (isInteger && column.Kind == ColumnKind.Int64) column.AppendInt64(integer);
             else
             {

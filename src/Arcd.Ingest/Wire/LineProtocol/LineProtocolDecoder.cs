@@ -111,7 +111,7 @@ public sealed partial class LineProtocolDecoder : IDisposable
         foreach (var builder in _builders.Values) write.Add(builder.Build());
         _builders.Clear();
         _lastBuilder = null;
-        ForgetLayout();
+        ReturnLayoutScratch();
         error = default;
         return true;
     }
@@ -121,7 +121,7 @@ public sealed partial class LineProtocolDecoder : IDisposable
         foreach (var builder in _builders.Values) builder.Dispose();
         _builders.Clear();
         _lastBuilder = null;
-        ForgetLayout();
+        ReturnLayoutScratch();
         _carry.Dispose();
         _scratch.Dispose();
     }
@@ -155,8 +155,8 @@ public sealed partial class LineProtocolDecoder : IDisposable
         _tagKeys.Clear();
         _tagValues.Clear();
         _fields.Clear();
-        _rawTagKeys.Clear();
-        _rawFieldKeys.Clear();
+        RawTagKeys.Clear();
+        RawFieldKeys.Clear();
 
         // Measurement: up to an unescaped ',' or ' '.
         var i = 0;
@@ -195,7 +195,7 @@ public sealed partial class LineProtocolDecoder : IDisposable
             if (value.Length == 0) return Fail($"tag '{Text(key)}' has an empty value", out reason);
             _tagKeys.Add(key);
             _tagValues.Add(value);
-            _rawTagKeys.Add(rawKey);
+            RawTagKeys.Add(rawKey);
         }
         if (i >= line.Length || line[i] != ' ') return Fail("missing fields (expected a space, then field=value)", out reason);
         while (i < line.Length && line[i] == ' ') i++;
@@ -206,7 +206,7 @@ public sealed partial class LineProtocolDecoder : IDisposable
         {
             var keyStart = i;
             var key = Unescape(line, ref i, stopAtComma: true, stopAtEquals: true);
-            _rawFieldKeys.Add((keyStart, i - keyStart));
+            RawFieldKeys.Add((keyStart, i - keyStart));
             if (key.Length == 0) return Fail("empty field key", out reason);
             if (i >= line.Length || line[i] != '=') return Fail($"field '{Text(key)}' has no '=value'", out reason);
             i++;
