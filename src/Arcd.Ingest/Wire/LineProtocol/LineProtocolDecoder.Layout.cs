@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using Arcd.Ingest.Columnar;
 
 namespace Arcd.Ingest.Wire.LineProtocol;
@@ -11,8 +10,10 @@ namespace Arcd.Ingest.Wire.LineProtocol;
 /// at the same places, with plain tag values (no backslash) and numeric fields, goes straight into
 /// those columns: no copies into the scratch buffer, no key widening or lookups, no tag-key checks.
 /// Identical bytes up to the same unescaped terminator parse identically, so the outcome is the
-/// slow path's; anything else (another layout, escapes in values, strings, booleans, exponents,
-/// a column of another kind) returns false before anything is written, and the slow path decides.
+/// slow path's; anything else (another layout, escapes in values, strings, booleans, exponents)
+/// returns false before anything is written, and the slow path decides. A kept layout's field
+/// columns are numeric: it is kept only for lines whose fields are all numbers, and a column's kind
+/// only ever widens from integer to float.
 /// </summary>
 public sealed partial class LineProtocolDecoder
 {
@@ -130,8 +131,10 @@ public sealed partial class LineProtocolDecoder
             i++;
             var tag = scratch.Tags[t];
             if (!SkipKey(line, ref i, layout.Slice(tag.Offset, tag.Length))) return false;
+            // Empty, or no fields after it: false. A backslash (an escape to resolve) ends the run too,
+            // and then fails the check for the ',' or ' ' that must follow.
             var run = RunLength(line[i..], StopsComma, (byte)(SpaceOrBackslash | Comma));
-            if (run <= 0 || line[i + run] == '\\') return false; // empty, no fields after it, or an escape to resolve
+            if (run <= 0) return false;
             scratch.TagValues[t] = (i, run);
             i += run;
         }
@@ -147,18 +150,14 @@ public sealed partial class LineProtocolDecoder
             }
             var field = scratch.Fields[f];
             if (!SkipKey(line, ref i, layout.Slice(field.Offset, field.Length))) return false;
-            if (field.Column.Kind is not (ColumnKind.Float64 or ColumnKind.Int64)) return false;
             if (FastDecimal.TryParseToDelimiter(line[i..], out var real, out var used))
             {
                 scratch.FieldValues[f] = (false, 0, real);
                 i += used;
                 continue;
             }
-            var end = i;
-            while (end < line.Length && line[end] != ',' && line[end] != ' ') end++;
-            var token = line[i..end];
-            if (token.Length < 2 || token[^1] != 'i' || !Utf8Parser.TryParse(token[..^1], out long integer, out var digits) || digits != token.Length - 1)
-                return false;
+            var end = ValueEnd(line, i);
+            if (!TryParseInteger(line[i..end], out var integer)) return false;
             scratch.FieldValues[f] = (true, integer, 0);
             i = end;
         }

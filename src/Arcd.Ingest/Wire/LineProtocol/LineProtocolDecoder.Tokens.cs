@@ -45,7 +45,7 @@ public sealed partial class LineProtocolDecoder
             return true;
         }
         var start = i;
-        while (i < line.Length && line[i] != ',' && line[i] != ' ') i++;
+        i = ValueEnd(line, i);
         var token = line[start..i];
         if (token.IsEmpty) return Fail("missing value", out problem);
         if (TryParseBoolean(token, out var boolean))
@@ -56,7 +56,7 @@ public sealed partial class LineProtocolDecoder
         var last = token[^1];
         if (last == 'i')
         {
-            if (!Utf8Parser.TryParse(token[..^1], out long integer, out var used) || used != token.Length - 1)
+            if (!TryParseInteger(token, out var integer))
                 return Fail($"invalid integer '{Encoding.UTF8.GetString(token)}' (int64 range)", out problem);
             _fields.Add(new PendingField(key.Offset, key.Length, FieldKind.Int64, integer, 0, 0, 0));
             return true;
@@ -78,6 +78,20 @@ public sealed partial class LineProtocolDecoder
             return true;
         }
         return Fail($"invalid field value '{Encoding.UTF8.GetString(token)}' (strings must be in double quotes; integers end in i or u)", out problem);
+    }
+
+    /// <summary>Where a field value that is not a quoted string ends: the next ',' or ' ', or the line's end.</summary>
+    private static int ValueEnd(ReadOnlySpan<byte> line, int i)
+    {
+        while (i < line.Length && line[i] != ',' && line[i] != ' ') i++;
+        return i;
+    }
+
+    /// <summary>An integer field value: an int64 in decimal, then 'i'.</summary>
+    private static bool TryParseInteger(ReadOnlySpan<byte> token, out long value)
+    {
+        value = 0;
+        return token.Length >= 2 && token[^1] == 'i' && Utf8Parser.TryParse(token[..^1], out value, out var used) && used == token.Length - 1;
     }
 
     private static bool TryParseBoolean(ReadOnlySpan<byte> token, out bool value)
