@@ -28,7 +28,7 @@ internal sealed class StringDictionary : IDisposable
     // Every string column of every request interns into one of these until it gives up: kept for the
     // next request instead of allocated anew (with their pooled arrays), while they stay small.
     private const int MaxPooled = 256;
-    private const int MaxPooledSlots = 1024;
+    private const int MaxPooledSlots = 2048; // 512 values at the quarter load below
     private static readonly StringDictionary?[] Pool = new StringDictionary?[MaxPooled];
     private static int s_pooled;
 
@@ -111,7 +111,10 @@ internal sealed class StringDictionary : IDisposable
         _bytes.Write(value);
         _slots[slot] = Count;
         Count++;
-        if (Count * 2 > _slotCount) Rehash();
+        // At most a quarter full: a lookup then nearly always ends at its first slot. Half full, the
+        // probe loop's exit mispredicted often enough to cost 10% of EncodeParquetSnappy (alternating
+        // loops, 7 x 3 s: median 47.1 -> 41.9 ns/row).
+        if (Count * 4 > _slotCount) Rehash();
         return Count - 1;
     }
 

@@ -48,7 +48,9 @@ internal sealed class NumberDictionary : IDisposable
             {
                 if (Count == limit) return false;
                 code = Add(value, slot);
-                if (Count * 2 > mask + 1)
+                // At most a quarter full, as the string dictionary: fewer second probes and their
+                // mispredicted exits (EncodeParquetSnappy, 7 x 3 s alternating: 43.3 -> 39.3 ns/row).
+                if (Count * 4 > mask + 1)
                 {
                     Grow();
                     slots = _slots;
