@@ -30,6 +30,7 @@ public readonly record struct WalBody(PooledBuffer Bytes, BodyFormat Format, byt
 public sealed class IngestEngine
 {
     private readonly Shard[] _shards;
+    private readonly ShardRouter _router;
     private readonly FlushWorker[] _flushWorkers;
     private readonly MemoryBudget _budget;
     private readonly CancellationTokenSource _abandon = new();
@@ -54,6 +55,7 @@ public sealed class IngestEngine
         _replaying = walDirectory is not null;
         var shardLogger = loggerFactory.CreateLogger("Arcd.Ingest.Shard");
         _shards = new Shard[options.EffectiveShards];
+        _router = new ShardRouter(_shards.Length);
         for (var i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, this, options, shardLogger);
         var flusher = new BufferFlusher(storage, parquet, Counters, Checkpoints, loggerFactory.CreateLogger("Arcd.Ingest.Flush"), nodeId);
         _flushWorkers = new FlushWorker[options.EffectiveFlushWorkers];
@@ -111,7 +113,7 @@ public sealed class IngestEngine
                 Interlocked.Increment(ref Counters.RejectedOverBudget);
                 return SubmitStatus.OverBudget;
             }
-            var shard = _shards[ShardOf(database, batches[0].Measurement)];
+            var shard = _shards[_router.ShardOf(database, batches[0].Measurement)];
             if (shard.QueueDepth >= _queueCapacity)
             {
                 _budget.Release(bytes);
@@ -237,13 +239,6 @@ public sealed class IngestEngine
         }
         Checkpoints?.Dispose();
         return finished;
-    }
-
-    private int ShardOf(string database, string measurement)
-    {
-        if (_shards.Length == 1) return 0;
-        var hash = HashCode.Combine(string.GetHashCode(database.AsSpan()), string.GetHashCode(measurement.AsSpan()));
-        return (int)((uint)hash % (uint)_shards.Length);
     }
 
     private static TimeSpan Remaining(DateTime deadline)
