@@ -11,7 +11,9 @@ wal=${3:-off}
 out=bench/results/profile
 mkdir -p "$out"
 command -v perf >/dev/null || { apt-get update -qq && apt-get install -y -qq linux-perf; }
-dotnet publish src/Arcd -c Release -r linux-x64 -p:StripSymbols=false -o artifacts/aot-profile >/dev/null
+# Its own artifacts path: an unstripped build in the shared obj/ would be copied by the next plain
+# publish into artifacts/aot (it once put a 53 MB unstripped binary under bench-results).
+dotnet publish src/Arcd -c Release -r linux-x64 -p:StripSymbols=false --artifacts-path artifacts/profile-build -o artifacts/aot-profile >/dev/null
 [[ -x artifacts/bench/arcd-bench ]] || dotnet publish bench/Arcd.Bench -c Release -r linux-x64 -o artifacts/bench >/dev/null
 work=$(mktemp -d)
 port=18095
