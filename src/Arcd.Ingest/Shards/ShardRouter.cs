@@ -22,7 +22,9 @@ internal sealed class ShardRouter(int shards)
     {
         if (shards == 1) return 0;
         if (_assigned.TryGetValue((database, measurement), out var shard)) return shard;
-        if (_assigned.Count >= MaxAssigned) return Hashed(database, measurement);
+        // Keys dealt so far (a race may deal one twice; the cap only needs to bound the map). Not
+        // the dictionary's Count, which takes every bucket lock: past the cap this runs per request.
+        if (Volatile.Read(ref _dealt) + 1 >= MaxAssigned) return Hashed(database, measurement);
         return _assigned.GetOrAdd((database, measurement), static (_, router) => router.Deal(), this);
     }
 
