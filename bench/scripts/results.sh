@@ -8,7 +8,7 @@
 # Runs: start-up x20; ceiling; msgpack columnar WAL sync at 32 connections (baseline, current; five alternating pairs), WAL off
 # (current), 64 connections (baseline, current: peak RSS), open loop at 1/3 of the current closed-loop
 # rate (baseline, current: p99); msgpack rows; peers; bench-check of both trees, three alternating rounds.
-# Usage: [BASELINE=rev] bench/scripts/results.sh [seconds per load run, default 15]   (about 20 minutes at 15)
+# Usage: [BASELINE=rev] bench/scripts/results.sh [seconds per load run, default 15]   (about 16 minutes at 15)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-15}

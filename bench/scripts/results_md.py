@@ -5,18 +5,14 @@ raw, path, seconds = sys.argv[1:]
 def j(name): return json.load(open(f"{raw}/{name}.json"))
 def rev(name): return open(f"{raw}/{name}.rev").read().strip()
 def micro(name):
-    """Each benchmark's median over the alternating rounds (micro-NAME-1.txt ...), or the one file of older runs."""
+    """Each benchmark's median over the alternating rounds (micro-NAME-1.txt, -2, -3)."""
     import glob, statistics
-    files = sorted(glob.glob(f"{raw}/micro-{name}-*.txt")) or [f"{raw}/micro-{name}.txt"]
     samples = {}
-    for path in files:
-        try:
-            for line in open(path):
-                parts = line.split()
-                if len(parts) >= 6 and parts[0][0].isupper() and parts[0] != "benchmark":
-                    samples.setdefault(parts[0], []).append((float(parts[2]), float(parts[4])))
-        except FileNotFoundError:
-            pass
+    for path in sorted(glob.glob(f"{raw}/micro-{name}-*.txt")):
+        for line in open(path):
+            parts = line.split()
+            if len(parts) >= 6 and parts[0][0].isupper() and parts[0] != "benchmark":
+                samples.setdefault(parts[0], []).append((float(parts[2]), float(parts[4])))
     return {k: {"ns_per_row": round(statistics.median(v[0] for v in vs), 1), "bytes_per_row": round(statistics.median(v[1] for v in vs), 2),
                 "rounds": len(vs)} for k, vs in samples.items()}
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Arcd.Ingest.Buffers;
 namespace Arcd.Ingest.Parquet;
 
@@ -34,9 +35,8 @@ internal static class RleBitPackedHybrid
         // Room for whole 16-byte stores past the last group; only groups * bitWidth bytes are kept.
         var packed = output.GetSpan(groups * bitWidth + 16);
         var mask = bitWidth == 32 ? uint.MaxValue : (1u << bitWidth) - 1;
-        var whole = values.Length / 8;
-        var at = bitWidth <= 16 ? PackGroups(values[..(whole * 8)], bitWidth, mask, packed) : 0;
-        var done = bitWidth <= 16 ? whole * 8 : 0;
+        var done = bitWidth <= 16 ? values.Length / 8 * 8 : 0;
+        var at = PackGroups(values[..done], bitWidth, mask, packed);
         // Values go into a 64-bit accumulator at their width, least significant bits first, and whole
         // bytes leave it as they fill: fewer than 8 bits wait plus at most 32 new ones always fit.
         ulong pending = 0;
@@ -67,20 +67,21 @@ internal static class RleBitPackedHybrid
     private static int PackGroups(ReadOnlySpan<int> values, int bitWidth, uint mask, Span<byte> packed)
     {
         var at = 0;
-        var half = 4 * bitWidth;
         for (var i = 0; i + 8 <= values.Length; i += 8)
         {
-            var group = values.Slice(i, 8);
-            var low = ((ulong)((uint)group[0] & mask)) | ((ulong)((uint)group[1] & mask) << bitWidth)
-                | ((ulong)((uint)group[2] & mask) << (2 * bitWidth)) | ((ulong)((uint)group[3] & mask) << (3 * bitWidth));
-            var high = ((ulong)((uint)group[4] & mask)) | ((ulong)((uint)group[5] & mask) << bitWidth)
-                | ((ulong)((uint)group[6] & mask) << (2 * bitWidth)) | ((ulong)((uint)group[7] & mask) << (3 * bitWidth));
-            var word = (UInt128)low | ((UInt128)high << half);
+            var word = (UInt128)PackFour(values.Slice(i, 4), bitWidth, mask)
+                | ((UInt128)PackFour(values.Slice(i + 4, 4), bitWidth, mask) << (4 * bitWidth));
             BinaryPrimitives.WriteUInt128LittleEndian(packed[at..], word);
             at += bitWidth;
         }
         return at;
     }
+
+    /// <summary>Four values of at most 16 bits side by side in one word, the first in the lowest bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong PackFour(ReadOnlySpan<int> four, int bitWidth, uint mask) =>
+        ((uint)four[0] & mask) | ((ulong)((uint)four[1] & mask) << bitWidth)
+        | ((ulong)((uint)four[2] & mask) << (2 * bitWidth)) | ((ulong)((uint)four[3] & mask) << (3 * bitWidth));
 
     private static bool IsConstant(ReadOnlySpan<int> values)
     {
