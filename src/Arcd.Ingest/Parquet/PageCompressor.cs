@@ -40,5 +40,24 @@ internal sealed class PageCompressor(ParquetCompression compression, int zstdLev
         }
     }
 
+    /// <summary>
+    /// A page of PLAIN int64 values whose neighbours share their high bytes (the sorted time column):
+    /// compressed straight from the values, with <see cref="Int64Snappy"/> when the codec is snappy
+    /// (the same format, about a fifth of the general compressor's cost there); otherwise as their bytes.
+    /// </summary>
+    public ReadOnlySpan<byte> CompressInt64(ReadOnlySpan<long> values, PooledBuffer body, PooledBuffer scratch)
+    {
+        if (compression == ParquetCompression.Snappy)
+        {
+            scratch.Clear();
+            var written = Int64Snappy.Compress(values, scratch.GetSpan(Int64Snappy.MaxCompressedLength(values.Length)));
+            scratch.Advance(written);
+            return scratch.Span;
+        }
+        body.Clear();
+        body.WriteLittleEndian(values);
+        return Compress(body.Span, scratch);
+    }
+
     public void Dispose() => _zstd?.Dispose();
 }

@@ -22,14 +22,20 @@ internal sealed class PageWriter(Stream output, PageCompressor compressor) : IDi
     }
 
     /// <summary>Compresses <see cref="Body"/> and writes it as one page; returns its offset and sizes (header included).</summary>
-    public (long Offset, long Compressed, long Uncompressed) WritePage(int pageType, int valueCount, int encoding)
+    public (long Offset, long Compressed, long Uncompressed) WritePage(int pageType, int valueCount, int encoding) =>
+        WritePage(pageType, valueCount, encoding, compressor.Compress(Body.Span, _compressed), Body.Length);
+
+    /// <summary>A data page of PLAIN int64 values, compressed straight from them (<see cref="PageCompressor.CompressInt64"/>).</summary>
+    public (long Offset, long Compressed, long Uncompressed) WritePlainInt64Page(ReadOnlySpan<long> values) =>
+        WritePage(ParquetFormat.PageType.Data, values.Length, ParquetFormat.Encoding.Plain, compressor.CompressInt64(values, Body, _compressed), values.Length * sizeof(long));
+
+    private (long Offset, long Compressed, long Uncompressed) WritePage(int pageType, int valueCount, int encoding, ReadOnlySpan<byte> compressed, int uncompressedLength)
     {
-        var compressed = compressor.Compress(Body.Span, _compressed);
         _header.Clear();
         var thrift = new ThriftCompactWriter(_header);
         thrift.StructBegin();
         thrift.I32Field(ParquetFormat.PageHeader.Type, pageType);
-        thrift.I32Field(ParquetFormat.PageHeader.UncompressedPageSize, Body.Length);
+        thrift.I32Field(ParquetFormat.PageHeader.UncompressedPageSize, uncompressedLength);
         thrift.I32Field(ParquetFormat.PageHeader.CompressedPageSize, compressed.Length);
         if (pageType == ParquetFormat.PageType.Dictionary)
         {
@@ -52,7 +58,7 @@ internal sealed class PageWriter(Stream output, PageCompressor compressor) : IDi
         var offset = Offset;
         WriteRaw(_header.Span);
         WriteRaw(compressed);
-        return (offset, _header.Length + compressed.Length, _header.Length + Body.Length);
+        return (offset, _header.Length + compressed.Length, _header.Length + uncompressedLength);
     }
 
     public void Dispose()
