@@ -45,8 +45,7 @@ internal static class Int64Snappy
         if (values.IsEmpty) return at;
 
         var literalStart = 0; // input byte where the pending literal begins
-        var copyEnd = -1;     // input byte where the last copy emitted ends (for extending runs of equal values)
-        var copyLength = 0;   // that copy's length, not yet written
+        var runLength = 0;    // bytes of the open copy of equal values (offset 8), not yet written; it ends at literalStart
         var previous = values[0];
         for (var i = 1; i < values.Length; i++)
         {
@@ -57,22 +56,39 @@ internal static class Int64Snappy
             var differing = (71 - BitOperations.LeadingZeroCount(diff)) >> 3;
             if (differing > 4) continue; // fewer than 4 shared bytes: the whole value joins the pending literal
             var valueStart = i * 8;
-            if (differing == 0 && literalStart == valueStart && copyEnd == valueStart)
+            if (differing != 0 && runLength == 0 && literalStart == valueStart)
             {
-                // Equal to the previous value and nothing literal between: the open copy (offset 8) grows.
-                copyLength += 8;
-                copyEnd += 8;
+                // The common case (the next timestamp): a literal of the differing bytes and a 1-byte-offset
+                // copy of the 4 to 7 others, written at once.
+                Unsafe.Add(ref output, at) = (byte)(TagLiteral | ((differing - 1) << 2));
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, at + 1), value);
+                at += 1 + differing;
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, at), (ushort)(TagCopy1 | ((4 - differing) << 2) | (8 << 8)));
+                at += 2;
                 literalStart = valueStart + 8;
                 continue;
             }
-            if (copyLength > 0) at = WriteCopies(ref output, at, copyLength);
+            if (differing == 0 && runLength > 0 && literalStart == valueStart)
+            {
+                runLength += 8; // equal to the previous value, nothing literal between: the open copy grows
+                literalStart += 8;
+                continue;
+            }
+            if (runLength > 0) at = WriteCopies(ref output, at, runLength);
             var literalEnd = valueStart + differing;
             if (literalEnd > literalStart) at = WriteLiteral(ref output, at, input, literalStart, literalEnd - literalStart);
-            copyLength = 8 - differing;
-            copyEnd = valueStart + 8;
-            literalStart = copyEnd;
+            if (differing == 0)
+            {
+                runLength = 8;
+            }
+            else
+            {
+                runLength = 0;
+                at = WriteCopies(ref output, at, 8 - differing);
+            }
+            literalStart = valueStart + 8;
         }
-        if (copyLength > 0) at = WriteCopies(ref output, at, copyLength);
+        if (runLength > 0) at = WriteCopies(ref output, at, runLength);
         if (input.Length > literalStart) at = WriteLiteral(ref output, at, input, literalStart, input.Length - literalStart);
         return at;
     }
