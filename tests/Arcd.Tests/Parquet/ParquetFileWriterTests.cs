@@ -17,7 +17,17 @@ public class ParquetFileWriterTests
 {
     private sealed record Sample(long[] Times, long?[] Ints, double?[] Doubles, bool?[] Bools, string?[] Strings);
 
-    private static Sample RandomSample(Random random, int rows)
+    /// <summary>Time columns as the int64 page compressor sees them: far apart, neighbouring microseconds, or long runs of one second.</summary>
+    public enum TimeShape { Scattered, Sequential, RunsOfEqualSeconds }
+
+    private static long[] Times(Random random, int rows, TimeShape shape) => shape switch
+    {
+        TimeShape.Sequential => Enumerable.Range(0, rows).Select(i => 1_700_000_000_000_000L + i * (long)random.Next(1, 3)).ToArray(),
+        TimeShape.RunsOfEqualSeconds => Enumerable.Range(0, rows).Select(_ => 1_700_000_000_000_000L + random.Next(Math.Max(1, rows / 200)) * 1_000_000L).ToArray(),
+        _ => Enumerable.Range(0, rows).Select(_ => 1_700_000_000_000_000L + random.NextInt64(-10_000_000_000, 10_000_000_000)).ToArray(),
+    };
+
+    private static Sample RandomSample(Random random, int rows, TimeShape times = TimeShape.Scattered)
     {
         long[] extremeInts = [long.MinValue, long.MaxValue, 0, -1];
         double[] extremeDoubles = [double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, double.Epsilon, double.MaxValue];
@@ -30,7 +40,7 @@ public class ParquetFileWriterTests
         var intPool = Enumerable.Range(0, random.Next(2) == 0 ? Math.Max(1, rows / 16) : 0).Select(_ => NextInt()).ToArray();
         var doublePool = Enumerable.Range(0, random.Next(2) == 0 ? Math.Max(1, rows / 16) : 0).Select(_ => NextDouble()).ToArray();
         return new Sample(
-            Enumerable.Range(0, rows).Select(_ => 1_700_000_000_000_000L + random.NextInt64(-10_000_000_000, 10_000_000_000)).ToArray(),
+            Times(random, rows, times),
             Enumerable.Range(0, rows).Select(_ => IsNull() ? (long?)null : intPool.Length > 0 ? intPool[random.Next(intPool.Length)] : NextInt()).ToArray(),
             Enumerable.Range(0, rows).Select(_ => IsNull() ? (double?)null : doublePool.Length > 0 ? doublePool[random.Next(doublePool.Length)] : NextDouble()).ToArray(),
             Enumerable.Range(0, rows).Select(_ => IsNull() ? (bool?)null : random.Next(2) == 0).ToArray(),
@@ -158,6 +168,28 @@ public class ParquetFileWriterTests
             var path = Path.Combine(temp.Path, $"{compression}-{rows}.parquet");
             await using (var file = File.Create(path))
                 ParquetFileWriter.Write(file, buffer, order, 0, rows, new ParquetSettings(compression), [new("arc:tags", "host")]);
+
+            var expected = Enumerable.Range(0, rows).Select(r => order.SourceRow(r)).ToArray();
+            AssertDuckDbReads(path, sample, expected);
+            await AssertParquetNetReads(path, sample, expected);
+        }
+    }
+
+    [Theory]
+    [InlineData(TimeShape.Sequential)]
+    [InlineData(TimeShape.RunsOfEqualSeconds)]
+    public async Task Time_columns_of_every_shape_read_back_identically_in_duckdb_and_parquet_net(TimeShape shape)
+    {
+        var random = new Random(17 + (int)shape);
+        using var temp = new TempDirectory();
+        foreach (var rows in new[] { 1, 2, 9, 65, 1000, 20_000 })
+        {
+            var sample = Shuffled(RandomSample(random, rows, shape), rows);
+            using var buffer = ToBuffer(sample);
+            using var order = TimeOrder.Compute(buffer.Time.Int64Values);
+            var path = Path.Combine(temp.Path, $"{shape}-{rows}.parquet");
+            await using (var file = File.Create(path))
+                ParquetFileWriter.Write(file, buffer, order, 0, rows, ParquetSettings.Default, [new("arc:tags", "host")]);
 
             var expected = Enumerable.Range(0, rows).Select(r => order.SourceRow(r)).ToArray();
             AssertDuckDbReads(path, sample, expected);
