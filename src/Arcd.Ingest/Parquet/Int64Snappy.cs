@@ -59,10 +59,8 @@ internal static class Int64Snappy
             if (differing != 0 && runLength == 0 && literalStart == valueStart)
             {
                 // The common case (the next timestamp): a literal of the differing bytes and a 1-byte-offset
-                // copy of the 4 to 7 others, written at once.
-                Unsafe.Add(ref output, at) = (byte)(TagLiteral | ((differing - 1) << 2));
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, at + 1), value);
-                at += 1 + differing;
+                // copy of the 4 to 7 others, its tag and offset in one store.
+                at = WriteLiteral(ref output, at, input, valueStart, differing);
                 Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, at), (ushort)(TagCopy1 | ((4 - differing) << 2) | (8 << 8)));
                 at += 2;
                 literalStart = valueStart + 8;
@@ -126,7 +124,8 @@ internal static class Int64Snappy
         if (length <= 8)
         {
             // The common case, a value's few low bytes: one tag and one unaligned 8-byte store (the
-            // destination has 8 bytes of slack), advanced by the literal's length only.
+            // destination has 8 bytes of slack), advanced by the literal's length only. Every literal
+            // starts at a value's first byte, so the 8-byte read stays inside the input.
             Unsafe.Add(ref output, at) = (byte)(TagLiteral | ((length - 1) << 2));
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, at + 1), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(input), start)));
             return at + 1 + length;
