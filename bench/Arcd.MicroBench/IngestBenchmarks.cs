@@ -46,13 +46,16 @@ public class IngestBenchmarks
             else write.Dispose();
         }
         _buffer = BuildBuffer();
-        _order = TimeOrder.Compute(_buffer.Time.Int64Values);
+        _order = TimeOrder.Compute(_buffer.Time);
         var random = new Random(7);
-        _shuffledTimes = _buffer.Time.Int64Values.ToArray();
+        _shuffledTimes = new long[_buffer.RowCount];
+        _buffer.Time.CopyInt64To(_shuffledTimes);
         random.Shuffle(_shuffledTimes);
         // The daemon's buffers hold many clients' rows interleaved in time: their time order is a
         // permutation, not the identity the batches above give.
-        _interleaved = TimeOrder.Compute(Interleave(_buffer.Time.Int64Values, InterleavedClients));
+        var times = new long[_buffer.RowCount];
+        _buffer.Time.CopyInt64To(times);
+        _interleaved = TimeOrder.Compute(Interleave(times, InterleavedClients));
         _walFrame = new byte[WalFraming.FrameHeaderBytes + WalRecord.PayloadLength("bench", _columnar.Length)];
     }
 

@@ -12,6 +12,7 @@ namespace Arcd.Ingest.Columnar;
 /// flush worker; ownership moves with the batch or buffer that holds it.
 /// A column made by <see cref="Rent"/> goes back to a pool when disposed (a request's columns, one
 /// allocation fewer each): its owner disposes it exactly once and never touches it again.
+/// A buffer's columns are chunked instead of contiguous (<see cref="Chunked"/>, Column.Chunks.cs).
 /// </summary>
 public sealed partial class Column : IDisposable
 {
@@ -36,9 +37,6 @@ public sealed partial class Column : IDisposable
     // the plain path.
     private StringDictionary? _interned;
     private int[]? _codes;
-
-    /// <summary>Distinct values a string column interns before it stops (a cardinality cap on its memory).</summary>
-    public const int MaxInternedValues = 65_536;
 
     public Column(string name, ColumnKind kind, int initialCapacity = MinCapacity)
     {
@@ -66,7 +64,8 @@ public sealed partial class Column : IDisposable
         Count = 0;
         NullCount = 0;
         _stringByteCount = 0;
-        Allocate(Math.Max(initialCapacity, MinCapacity));
+        if (_chunked) AllocateChunked(Math.Max(initialCapacity, MinCapacity));
+        else Allocate(Math.Max(initialCapacity, MinCapacity));
     }
 
     public string Name { get; private set; } = "";
@@ -81,15 +80,16 @@ public sealed partial class Column : IDisposable
     /// <summary>Approximate bytes this column holds, for the memory budget.</summary>
     public long ApproximateBytes => (long)Count * 8 + _stringByteCount;
 
-    public ReadOnlySpan<long> Int64Values => _int64.AsSpan(0, Count);
-    public ReadOnlySpan<double> Float64Values => _float64.AsSpan(0, Count);
-    public ReadOnlySpan<bool> BooleanValues => _bool.AsSpan(0, Count);
+    // The whole column as one span; a chunked column of more than one chunk is read by chunk instead.
+    public ReadOnlySpan<long> Int64Values => Contiguous(_int64);
+    public ReadOnlySpan<double> Float64Values => Contiguous(_float64);
+    public ReadOnlySpan<bool> BooleanValues => Contiguous(_bool);
 
     /// <summary>True while this string column carries dictionary codes for its rows.</summary>
     internal bool HasCodes => _codes is not null;
 
     /// <summary>Per row: the code of its value in <see cref="InternedValue"/>, or -1 for null.</summary>
-    internal ReadOnlySpan<int> Codes => _codes.AsSpan(0, Count);
+    internal ReadOnlySpan<int> Codes => Contiguous(_codes);
 
     internal int InternedCount => _interned?.Count ?? 0;
 
@@ -98,35 +98,39 @@ public sealed partial class Column : IDisposable
     public bool IsValid(int row) => _validity is null || (_validity[row >> 6] & (1UL << row)) != 0;
 
     /// <summary>Per row, the end offset of its value in <see cref="StringBytes"/>.</summary>
-    internal ReadOnlySpan<int> StringEnds => _stringEnds.AsSpan(0, Count);
+    internal ReadOnlySpan<int> StringEnds => Contiguous(_stringEnds);
 
     internal ReadOnlySpan<byte> StringBytes => _stringBytes.AsSpan(0, _stringByteCount);
 
     public ReadOnlySpan<byte> GetStringBytes(int row)
     {
-        var start = row == 0 ? 0 : _stringEnds![row - 1];
-        return _stringBytes.AsSpan(start, _stringEnds![row] - start);
+        var ends = StringEndReader;
+        var start = row == 0 ? 0 : ends[row - 1];
+        return _stringBytes.AsSpan(start, ends[row] - start);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AppendInt64(long value)
     {
         if (Count == Capacity) Grow(Count + 1);
-        _int64![Count++] = value;
+        _int64![Count - _chunkBase] = value;
+        Count++;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AppendFloat64(double value)
     {
         if (Count == Capacity) Grow(Count + 1);
-        _float64![Count++] = value;
+        _float64![Count - _chunkBase] = value;
+        Count++;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AppendBoolean(bool value)
     {
         if (Count == Capacity) Grow(Count + 1);
-        _bool![Count++] = value;
+        _bool![Count - _chunkBase] = value;
+        Count++;
     }
 
     public void AppendString(ReadOnlySpan<byte> utf8)
@@ -135,43 +139,9 @@ public sealed partial class Column : IDisposable
         EnsureStringBytes(_stringByteCount + utf8.Length);
         utf8.CopyTo(_stringBytes.AsSpan(_stringByteCount));
         _stringByteCount += utf8.Length;
-        _stringEnds![Count++] = _stringByteCount;
+        _stringEnds![Count - _chunkBase] = _stringByteCount;
+        Count++;
         if (_codes is not null) Intern(Count - 1, utf8);
-    }
-
-    private void Intern(int row, ReadOnlySpan<byte> utf8)
-    {
-        var code = _interned!.GetOrAdd(utf8);
-        // Interning pays when values repeat (tags); a column that is still mostly new values after
-        // its first rows (ids, Arc's benchmark with a random host per row) stops, and costs nothing more.
-        if (_interned.Count > MaxInternedValues
-            || (row == EarlyProbeRows - 1 && _interned.Count > EarlyProbeRows * 7 / 8)
-            || (row == ProbeRows - 1 && _interned.Count > ProbeRows / 4))
-        {
-            StopInterning();
-        }
-        else
-        {
-            _codes![row] = code;
-        }
-    }
-
-    /// <summary>Rows after which a column whose distinct values exceed a quarter of them stops interning.</summary>
-    public const int ProbeRows = 256;
-
-    /// <summary>
-    /// A first look: a column still seven eighths new values after this many rows (a random host per
-    /// row, ids) stops here instead of hashing up to <see cref="ProbeRows"/> (1.5-2% of the daemon's CPU
-    /// on Arc's benchmark shape went to values interned only to be dropped).
-    /// </summary>
-    public const int EarlyProbeRows = 64;
-
-    private void StopInterning()
-    {
-        if (_interned is not null) StringDictionary.Return(_interned);
-        _interned = null;
-        if (_codes is not null) ColumnArrays<int>.Return(_codes);
-        _codes = null;
     }
 
     public void AppendNull() => AppendNulls(1);
@@ -182,22 +152,28 @@ public sealed partial class Column : IDisposable
         var newCount = Count + count;
         if (newCount > Capacity) Grow(newCount);
         EnsureValidity(newCount);
-        for (var row = Count; row < newCount; row++)
+        for (var row = Count; row < newCount; row++) _validity![row >> 6] &= ~(1UL << row);
+        for (var row = Count; row < newCount;)
         {
-            _validity![row >> 6] &= ~(1UL << row);
-            switch (Kind)
+            var max = newCount - row;
+            var filled = Kind switch
             {
-                case ColumnKind.Int64: _int64![row] = 0; break;
-                case ColumnKind.Float64: _float64![row] = 0; break;
-                case ColumnKind.Boolean: _bool![row] = false; break;
-                case ColumnKind.String:
-                    _stringEnds![row] = _stringByteCount;
-                    if (_codes is not null) _codes[row] = -1;
-                    break;
-            }
+                ColumnKind.Int64 => Fill(ValueRun(_int64!, row, max), 0L),
+                ColumnKind.Float64 => Fill(ValueRun(_float64!, row, max), 0d),
+                ColumnKind.Boolean => Fill(ValueRun(_bool!, row, max), false),
+                _ => Fill(ValueRun(_stringEnds!, row, max), _stringByteCount),
+            };
+            if (_codes is not null) Fill(CodeRun(row, filled), -1);
+            row += filled;
         }
         Count = newCount;
         NullCount += count;
+    }
+
+    private static int Fill<T>(Span<T> run, T value)
+    {
+        run.Fill(value);
+        return run.Length;
     }
 
     /// <summary>
@@ -208,6 +184,7 @@ public sealed partial class Column : IDisposable
     public void PromoteInt64ToFloat64()
     {
         if (Kind != ColumnKind.Int64) throw new InvalidOperationException($"column '{Name}' is {Kind}, not Int64");
+        if (_chunked) throw new InvalidOperationException($"column '{Name}' is a buffer's (chunked): only a request's columns widen");
         var doubles = ColumnArrays<double>.Rent(Capacity);
         for (var i = 0; i < Count; i++) doubles[i] = _int64![i];
         ColumnArrays<long>.Return(_int64!);
@@ -227,16 +204,20 @@ public sealed partial class Column : IDisposable
         if (newCount > Capacity) Grow(newCount);
         switch (Kind)
         {
-            case ColumnKind.Int64: source.Int64Values.CopyTo(_int64.AsSpan(start)); break;
-            case ColumnKind.Float64: source.Float64Values.CopyTo(_float64.AsSpan(start)); break;
-            case ColumnKind.Boolean: source.BooleanValues.CopyTo(_bool.AsSpan(start)); break;
+            case ColumnKind.Int64: CopyIn(source.Int64Values, _int64!, start); break;
+            case ColumnKind.Float64: CopyIn(source.Float64Values, _float64!, start); break;
+            case ColumnKind.Boolean: CopyIn(source.BooleanValues, _bool!, start); break;
             case ColumnKind.String:
                 EnsureStringBytes(_stringByteCount + source._stringByteCount);
                 source._stringBytes.AsSpan(0, source._stringByteCount).CopyTo(_stringBytes.AsSpan(_stringByteCount));
-                var ends = _stringEnds.AsSpan(start, rows);
-                source._stringEnds.AsSpan(0, rows).CopyTo(ends);
+                var sourceEnds = source.StringEnds;
                 var offset = _stringByteCount;
-                for (var i = 0; i < ends.Length; i++) ends[i] += offset;
+                for (var done = 0; done < rows;)
+                {
+                    var ends = ValueRun(_stringEnds!, start + done, rows - done);
+                    for (var i = 0; i < ends.Length; i++) ends[i] = sourceEnds[done + i] + offset;
+                    done += ends.Length;
+                }
                 _stringByteCount += source._stringByteCount;
                 if (_codes is not null) AppendCodes(source, start, rows);
                 break;
@@ -255,42 +236,6 @@ public sealed partial class Column : IDisposable
         NullCount += source.NullCount;
     }
 
-    /// <summary>
-    /// Codes for rows appended from <paramref name="source"/>: its dictionary is mapped into this one
-    /// value by value (one lookup per distinct value, not per row), then its codes are translated.
-    /// </summary>
-    private void AppendCodes(Column source, int start, int rows)
-    {
-        if (source._codes is null)
-        {
-            // The batch stopped interning (high cardinality): so does the buffer; hashing its rows
-            // here would cost what interning was meant to save.
-            StopInterning();
-            return;
-        }
-        var distinct = source._interned!.Count;
-        var remap = ColumnArrays<int>.Rent(Math.Max(distinct, 1));
-        try
-        {
-            for (var d = 0; d < distinct; d++)
-            {
-                remap[d] = _interned!.GetOrAdd(source._interned[d]);
-                if (_interned.Count > MaxInternedValues)
-                {
-                    StopInterning();
-                    return;
-                }
-            }
-            var codes = source._codes.AsSpan(0, rows);
-            var target = _codes.AsSpan(start, rows);
-            for (var i = 0; i < codes.Length; i++) target[i] = codes[i] < 0 ? -1 : remap[codes[i]];
-        }
-        finally
-        {
-            ColumnArrays<int>.Return(remap);
-        }
-    }
-
     /// <summary>Appends one row of <paramref name="source"/> (same kind): the slow, general path used by WAL replay.</summary>
     public void AppendRow(Column source, int row)
     {
@@ -301,22 +246,23 @@ public sealed partial class Column : IDisposable
         }
         switch (Kind)
         {
-            case ColumnKind.Int64: AppendInt64(source.Int64Values[row]); break;
-            case ColumnKind.Float64: AppendFloat64(source.Float64Values[row]); break;
-            case ColumnKind.Boolean: AppendBoolean(source.BooleanValues[row]); break;
+            case ColumnKind.Int64: AppendInt64(source.Int64Reader[row]); break;
+            case ColumnKind.Float64: AppendFloat64(source.Float64Reader[row]); break;
+            case ColumnKind.Boolean: AppendBoolean(source.BooleanReader[row]); break;
             default: AppendString(source.GetStringBytes(row)); break;
         }
     }
 
     public void Dispose()
     {
+        StopInterning();
+        if (_chunked) ReturnChunks();
         if (_int64 is not null) ColumnArrays<long>.Return(_int64);
         if (_float64 is not null) ColumnArrays<double>.Return(_float64);
         if (_bool is not null) ColumnArrays<bool>.Return(_bool);
         if (_stringEnds is not null) ColumnArrays<int>.Return(_stringEnds);
         if (_stringBytes is not null) ColumnArrays<byte>.Return(_stringBytes);
         if (_validity is not null) ColumnArrays<ulong>.Return(_validity);
-        StopInterning();
         _int64 = null;
         _float64 = null;
         _bool = null;
@@ -351,7 +297,12 @@ public sealed partial class Column : IDisposable
 
     private void Grow(int required)
     {
-        var capacity = Math.Max(required, Capacity * 2);
+        if (_chunked) GrowChunked(required);
+        else GrowContiguous(Math.Max(required, Capacity * 2));
+    }
+
+    private void GrowContiguous(int capacity)
+    {
         switch (Kind)
         {
             case ColumnKind.Int64: _int64 = Regrow(_int64!, capacity, Count); capacity = _int64.Length; break;
@@ -363,14 +314,17 @@ public sealed partial class Column : IDisposable
                 if (_codes is not null) _codes = Regrow(_codes, capacity, Count);
                 break;
         }
-        if (_validity is not null)
-        {
-            // Invariant: every bit at or past Count is 1, so appending a value needs no bitmap write.
-            var used = WordsFor(Count);
-            _validity = Regrow(_validity, WordsFor(capacity), used);
-            _validity.AsSpan(used).Fill(ulong.MaxValue);
-        }
         Capacity = capacity;
+        GrowValidity();
+    }
+
+    private void GrowValidity()
+    {
+        // Invariant: every bit at or past Count is 1, so appending a value needs no bitmap write.
+        if (_validity is null || _validity.Length >= WordsFor(Capacity)) return;
+        var used = WordsFor(Count);
+        _validity = Regrow(_validity, WordsFor(Capacity), used);
+        _validity.AsSpan(used).Fill(ulong.MaxValue);
     }
 
     private void EnsureStringBytes(int required)

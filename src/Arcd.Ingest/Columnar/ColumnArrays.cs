@@ -13,7 +13,7 @@ namespace Arcd.Ingest.Columnar;
 /// </summary>
 internal static class ColumnArrays<T>
 {
-    public const int MaxPooledLength = 16_384;
+    public const int MaxPooledLength = ColumnArrays.ChunkLength;
     public const int ArraysPerSize = 256;
 
     private static readonly ArrayPool<T> Requests = ArrayPool<T>.Create(MaxPooledLength, ArraysPerSize);
@@ -31,6 +31,9 @@ internal static class ColumnArrays<T>
 /// <summary>The pools of every element type a column uses.</summary>
 internal static class ColumnArrays
 {
+    /// <summary>The length of a chunked column's chunks (<see cref="Column.ChunkRows"/>): the largest pooled size.</summary>
+    public const int ChunkLength = 16_384;
+
     /// <summary>
     /// Creates every pool now (each keeps a slot table of a few KiB per size). Decoding does this
     /// on its first column anyway; tests that bound one decode's allocations call it first.

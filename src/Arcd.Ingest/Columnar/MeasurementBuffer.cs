@@ -18,7 +18,7 @@ public sealed class MeasurementBuffer : IDisposable
         Database = database;
         Measurement = measurement;
         CreatedTimestamp = createdTimestamp;
-        Time = new Column(ColumnBatch.TimeColumnName, ColumnKind.Int64, shape.RowCount);
+        Time = Column.Chunked(ColumnBatch.TimeColumnName, ColumnKind.Int64, shape.RowCount);
         TagNames = shape.TagNames;
         SchemaSignature = shape.SchemaSignature;
         _columns = new Column[shape.Columns.Count];
@@ -26,7 +26,7 @@ public sealed class MeasurementBuffer : IDisposable
         for (var i = 0; i < _columns.Length; i++)
         {
             var source = shape.Columns[i];
-            _columns[i] = new Column(source.Name, source.Kind, source.Count);
+            _columns[i] = Column.Chunked(source.Name, source.Kind, source.Count);
             _columnIndex[source.Name] = i;
         }
     }

@@ -29,9 +29,26 @@ public sealed class TimeOrder : IDisposable
 
     public static TimeOrder Compute(ReadOnlySpan<long> times)
     {
-        var count = times.Length;
-        var sorted = ArrayPool<long>.Shared.Rent(Math.Max(count, 1));
+        var sorted = ArrayPool<long>.Shared.Rent(Math.Max(times.Length, 1));
         times.CopyTo(sorted);
+        return Order(sorted, times.Length);
+    }
+
+    /// <summary>The order of a (possibly chunked) time column.</summary>
+    public static TimeOrder Compute(Column time)
+    {
+        var sorted = ArrayPool<long>.Shared.Rent(Math.Max(time.Count, 1));
+        time.CopyInt64To(sorted);
+        return Order(sorted, time.Count);
+    }
+
+    /// <summary>
+    /// Sorts <paramref name="sorted"/> (a copy of the times, which it reads as its input too: every
+    /// sort below reads all of its input before it writes its output there).
+    /// </summary>
+    private static TimeOrder Order(long[] sorted, int count)
+    {
+        ReadOnlySpan<long> times = sorted.AsSpan(0, count);
         if (IsSorted(times)) return new TimeOrder(sorted, null, count);
 
         var permutation = ArrayPool<int>.Shared.Rent(count);

@@ -37,7 +37,7 @@ internal sealed partial class BufferFlusher
         if (job.Order is null)
         {
             var sortStart = Stopwatch.GetTimestamp();
-            job.Order = TimeOrder.Compute(buffer.Time.Int64Values);
+            job.Order = TimeOrder.Compute(buffer.Time);
             _counters.Stages.Add(Stage.Sort, sortStart);
         }
         var order = job.Order;

@@ -29,36 +29,50 @@ internal static class NumberChunks
     public static ChunkInfo Write(PageWriter writer, NumberDictionary dictionary, Column column, TimeOrder order, int start, int rows, int[] levels, int nulls)
     {
         var isDouble = column.Kind == ColumnKind.Float64;
-        ReadOnlySpan<long> source = isDouble ? MemoryMarshal.Cast<double, long>(column.Float64Values) : column.Int64Values;
         var defined = rows - nulls;
         var limit = Math.Min(MaxDictionaryValues, defined / RowsPerDistinctValue);
         var codes = ArrayPool<int>.Shared.Rent(Math.Max(defined, 1));
         long[]? gathered = null;
         try
         {
-            // A whole buffer with no nulls whose time order is a permutation (concurrent clients' rows
-            // interleave) is hashed in arrival order, front to back, and only the 4-byte codes are read
-            // through the permutation; gathering the 8-byte values first missed the cache on nearly every row.
-            if (nulls == 0 && !order.IsIdentity && start == 0 && rows == source.Length && limit > 0)
+            // A whole buffer with no nulls is hashed in arrival order, front to back, chunk by chunk. When its
+            // time order is a permutation (concurrent clients' rows interleave) only the 4-byte codes are
+            // then read through the permutation; gathering the 8-byte values first missed the cache on
+            // nearly every row.
+            if (nulls == 0 && start == 0 && rows == column.Count && limit > 0)
             {
-                var bySource = ArrayPool<int>.Shared.Rent(rows);
-                try
+                if (order.IsIdentity)
                 {
-                    if (dictionary.TryEncode(source, bySource, limit))
-                    {
-                        for (var i = 0; i < rows; i++) codes[i] = bySource[order.SourceRow(i)];
+                    if (TryEncodeInArrivalOrder(dictionary, column, isDouble, codes, limit))
                         return WriteDictionary(writer, column.Name, isDouble, dictionary.Values, codes.AsSpan(0, defined), levels, rows, nulls);
-                    }
                 }
-                finally
+                else
                 {
-                    ArrayPool<int>.Shared.Return(bySource);
+                    var bySource = ArrayPool<int>.Shared.Rent(rows);
+                    try
+                    {
+                        if (TryEncodeInArrivalOrder(dictionary, column, isDouble, bySource, limit))
+                        {
+                            for (var i = 0; i < rows; i++) codes[i] = bySource[order.SourceRow(i)];
+                            return WriteDictionary(writer, column.Name, isDouble, dictionary.Values, codes.AsSpan(0, defined), levels, rows, nulls);
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<int>.Shared.Return(bySource);
+                    }
                 }
                 limit = 0; // too many distinct values: PLAIN, without hashing them again
             }
-            // Rows already in time order with no nulls are read in place; only the others are gathered.
-            gathered = nulls == 0 && order.IsIdentity ? null : ArrayPool<long>.Shared.Rent(Math.Max(defined, 1));
-            var values = Gather(source, order, start, rows, levels, nulls, gathered);
+            // Rows already in time order with no nulls within one chunk are read in place; the others are gathered.
+            var values = nulls == 0 && order.IsIdentity ? InPlace(column, isDouble, start, rows) : default;
+            if (values.Length != rows)
+            {
+                gathered = ArrayPool<long>.Shared.Rent(Math.Max(defined, 1));
+                values = isDouble
+                    ? MemoryMarshal.Cast<double, long>(Gather(column.Float64Reader, order, start, rows, levels, nulls, MemoryMarshal.Cast<long, double>(gathered.AsSpan())))
+                    : Gather(column.Int64Reader, order, start, rows, levels, nulls, gathered.AsSpan());
+            }
             if (defined > 0 && limit > 0 && dictionary.TryEncode(values, codes, limit))
                 return WriteDictionary(writer, column.Name, isDouble, dictionary.Values, codes.AsSpan(0, defined), levels, rows, nulls);
             return WritePlain(writer, column.Name, isDouble, values, levels, rows, nulls);
@@ -70,19 +84,44 @@ internal static class NumberChunks
         }
     }
 
+    /// <summary>Every row's code, in arrival order, chunk by chunk; false past <paramref name="limit"/> distinct values.</summary>
+    private static bool TryEncodeInArrivalOrder(NumberDictionary dictionary, Column column, bool isDouble, int[] codes, int limit)
+    {
+        for (var k = 0; k < column.ChunkCount; k++)
+        {
+            var chunk = Bits(column, isDouble, k);
+            var into = codes.AsSpan(k << Column.ChunkShift, chunk.Length);
+            if (!(k == 0 ? dictionary.TryEncode(chunk, into, limit) : dictionary.TryEncodeMore(chunk, into, limit))) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Rows [start, start + rows) as they are stored, when one chunk holds them all; otherwise empty.</summary>
+    private static ReadOnlySpan<long> InPlace(Column column, bool isDouble, int start, int rows)
+    {
+        if (rows == 0) return default;
+        if (!column.IsChunked) return Bits(column, isDouble, 0).Slice(start, rows);
+        var k = start >> Column.ChunkShift;
+        if ((start + rows - 1) >> Column.ChunkShift != k) return default;
+        return Bits(column, isDouble, k).Slice(start & Column.ChunkMask, rows);
+    }
+
+    private static ReadOnlySpan<long> Bits(Column column, bool isDouble, int k) =>
+        isDouble ? MemoryMarshal.Cast<double, long>(column.Float64Chunk(k)) : column.Int64Chunk(k);
+
     /// <summary>The defined values of rows [start, start + rows) in time order.</summary>
-    private static ReadOnlySpan<long> Gather(ReadOnlySpan<long> source, TimeOrder order, int start, int rows, int[] levels, int nulls, long[]? into)
+    private static ReadOnlySpan<T> Gather<T>(ColumnReader<T> source, TimeOrder order, int start, int rows, int[] levels, int nulls, Span<T> into)
+        where T : unmanaged
     {
         if (nulls == 0)
         {
-            if (into is null) return source.Slice(start, rows);
             for (var i = 0; i < rows; i++) into[i] = source[order.SourceRow(start + i)];
-            return into.AsSpan(0, rows);
+            return into[..rows];
         }
         var defined = 0;
         for (var i = 0; i < rows; i++)
-            if (levels[i] != 0) into![defined++] = source[order.SourceRow(start + i)];
-        return into.AsSpan(0, defined);
+            if (levels[i] != 0) into[defined++] = source[order.SourceRow(start + i)];
+        return into[..defined];
     }
 
     private static ChunkInfo WriteDictionary(PageWriter writer, string name, bool isDouble, ReadOnlySpan<long> distinct, ReadOnlySpan<int> codes,

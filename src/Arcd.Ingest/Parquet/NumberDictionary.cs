@@ -30,6 +30,12 @@ internal sealed class NumberDictionary : IDisposable
     public bool TryEncode(ReadOnlySpan<long> values, Span<int> codes, int limit)
     {
         Reset();
+        return TryEncodeMore(values, codes, limit);
+    }
+
+    /// <summary>As <see cref="TryEncode"/>, adding to the values already held (a chunked column, chunk by chunk).</summary>
+    public bool TryEncodeMore(ReadOnlySpan<long> values, Span<int> codes, int limit)
+    {
         var slots = _slots;
         var shift = 64 - _slotBits;
         var mask = (1 << _slotBits) - 1;

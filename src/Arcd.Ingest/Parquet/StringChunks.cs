@@ -20,7 +20,7 @@ internal static class StringChunks
             {
                 // Interned while decoding: the file's dictionary is the codes its rows use, renumbered in
                 // first-use order; no value is hashed here.
-                var codes = column.Codes;
+                var codes = column.CodeReader;
                 var distinct = Math.Max(column.InternedCount, 1);
                 var renumber = ArrayPool<int>.Shared.Rent(distinct);
                 var used = ArrayPool<int>.Shared.Rent(distinct);
@@ -67,7 +67,7 @@ internal static class StringChunks
     private static int IndexInTimeOrder(StringDictionary dictionary, Column column, TimeOrder order, int start, int rows, int[] levels, int[] indices)
     {
         var defined = 0;
-        var ends = column.StringEnds;
+        var ends = column.StringEndReader;
         var bytes = column.StringBytes;
         for (var i = 0; i < rows; i++)
         {
@@ -92,14 +92,19 @@ internal static class StringChunks
         var codes = ArrayPool<int>.Shared.Rent(Math.Max(rows, 1));
         try
         {
-            var ends = column.StringEnds;
             var bytes = column.StringBytes;
             var from = 0;
-            for (var row = 0; row < rows; row++)
+            for (var k = 0; k < column.ChunkCount; k++)
             {
-                var end = ends[row];
-                codes[row] = column.NullCount == 0 || column.IsValid(row) ? dictionary.GetOrAdd(bytes[from..end]) : -1;
-                from = end;
+                var ends = column.StringEndChunk(k);
+                var first = k << Column.ChunkShift;
+                for (var j = 0; j < ends.Length; j++)
+                {
+                    var row = first + j;
+                    var end = ends[j];
+                    codes[row] = column.NullCount == 0 || column.IsValid(row) ? dictionary.GetOrAdd(bytes[from..end]) : -1;
+                    from = end;
+                }
             }
             var defined = 0;
             for (var i = 0; i < rows; i++)

@@ -25,7 +25,7 @@ internal static class ValueChunks
     public static ChunkInfo WriteBoolean(PageWriter writer, Column column, TimeOrder order, int start, int rows, int[] levels, int nulls)
     {
         var body = DefinitionLevels.BeginPage(writer, levels, rows, nulls);
-        var values = column.BooleanValues;
+        var values = column.BooleanReader;
         var defined = rows - nulls;
         var packed = body.GetSpan((defined + 7) / 8);
         packed.Clear();

@@ -202,7 +202,7 @@ public sealed class PartitionMerger(DuckDbConnection connection, RewriteSettings
     /// <summary>One row group's worth of rows in arcd's columns, filled from Arrow batches.</summary>
     private sealed class RowGroupBuffer(List<SourceColumn> schema, int capacity) : IDisposable
     {
-        private Column _time = new(ColumnBatch.TimeColumnName, ColumnKind.Int64, capacity);
+        private Column _time = Column.Chunked(ColumnBatch.TimeColumnName, ColumnKind.Int64, capacity);
         private List<Column> _columns = New(schema, capacity);
 
         public int Count => _time.Count;
@@ -239,10 +239,10 @@ public sealed class PartitionMerger(DuckDbConnection connection, RewriteSettings
 
         public void Flush(ParquetFileWriter writer)
         {
-            using var order = TimeOrder.Compute(_time.Int64Values);
+            using var order = TimeOrder.Compute(_time);
             writer.WriteRowGroup(order, 0, _time.Count, _columns);
             Dispose();
-            _time = new Column(ColumnBatch.TimeColumnName, ColumnKind.Int64, capacity);
+            _time = Column.Chunked(ColumnBatch.TimeColumnName, ColumnKind.Int64, capacity);
             _columns = New(schema, capacity);
         }
 
@@ -253,6 +253,6 @@ public sealed class PartitionMerger(DuckDbConnection connection, RewriteSettings
         }
 
         private static List<Column> New(List<SourceColumn> schema, int capacity) =>
-            schema.Select(c => new Column(c.Name, c.Kind, capacity)).ToList();
+            schema.Select(c => Column.Chunked(c.Name, c.Kind, capacity)).ToList();
     }
 }

@@ -33,7 +33,7 @@ internal static class CompactionFixture
         batch.Add(value);
         if (extra is not null) batch.Add(extra);
         using var buffer = MeasurementBuffer.StartWith(database, batch, 0, 0);
-        using var order = TimeOrder.Compute(buffer.Time.Int64Values);
+        using var order = TimeOrder.Compute(buffer.Time);
         var name = string.Create(CultureInfo.InvariantCulture,
             $"{measurement}_{writtenAt:yyyyMMdd}_{writtenAt:HHmmss}_{writtenAt.Ticks % TimeSpan.TicksPerSecond * 100:D9}.parquet");
         var path = $"{database}/{measurement}/{hour:yyyy}/{hour:MM}/{hour:dd}/{hour:HH}/{name}";

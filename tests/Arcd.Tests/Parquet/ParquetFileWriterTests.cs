@@ -103,7 +103,7 @@ public class ParquetFileWriterTests
         if (shuffled) sample = Shuffled(sample, 3);
         using var buffer = ToBuffer(sample);
         Assert.False(buffer.Columns.Single(c => c.Name == "s").HasCodes);
-        using var order = TimeOrder.Compute(buffer.Time.Int64Values);
+        using var order = TimeOrder.Compute(buffer.Time);
         Assert.Equal(!shuffled, order.IsIdentity);
         using var temp = new TempDirectory();
         var path = Path.Combine(temp.Path, "capped.parquet");
@@ -139,7 +139,7 @@ public class ParquetFileWriterTests
         {
             var sample = shuffled ? Shuffled(ordered, 9) : ordered;
             using var buffer = ToBuffer(sample);
-            using var order = TimeOrder.Compute(buffer.Time.Int64Values);
+            using var order = TimeOrder.Compute(buffer.Time);
             var path = Path.Combine(temp.Path, $"{name}.parquet");
             await using (var file = File.Create(path))
                 ParquetFileWriter.Write(file, buffer, order, 0, rows, ParquetSettings.Default, [new("arc:tags", "host")]);
@@ -164,7 +164,7 @@ public class ParquetFileWriterTests
         {
             var sample = RandomSample(random, rows);
             using var buffer = ToBuffer(sample);
-            using var order = TimeOrder.Compute(buffer.Time.Int64Values);
+            using var order = TimeOrder.Compute(buffer.Time);
             var path = Path.Combine(temp.Path, $"{compression}-{rows}.parquet");
             await using (var file = File.Create(path))
                 ParquetFileWriter.Write(file, buffer, order, 0, rows, new ParquetSettings(compression), [new("arc:tags", "host")]);
@@ -186,7 +186,7 @@ public class ParquetFileWriterTests
         {
             var sample = Shuffled(RandomSample(random, rows, shape), rows);
             using var buffer = ToBuffer(sample);
-            using var order = TimeOrder.Compute(buffer.Time.Int64Values);
+            using var order = TimeOrder.Compute(buffer.Time);
             var path = Path.Combine(temp.Path, $"{shape}-{rows}.parquet");
             await using (var file = File.Create(path))
                 ParquetFileWriter.Write(file, buffer, order, 0, rows, ParquetSettings.Default, [new("arc:tags", "host")]);

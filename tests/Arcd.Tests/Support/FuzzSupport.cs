@@ -20,7 +20,7 @@ public static class FuzzSupport
     {
         if (batch.RowCount == 0) return;
         using var buffer = MeasurementBuffer.StartWith("db", batch, 0, 0);
-        using var order = TimeOrder.Compute(buffer.Time.Int64Values);
+        using var order = TimeOrder.Compute(buffer.Time);
         using var file = new MemoryStream();
         ParquetFileWriter.Write(file, buffer, order, 0, buffer.RowCount, ParquetSettings.Default, null);
         file.Position = 0;
@@ -80,9 +80,9 @@ public static class FuzzSupport
         if (!column.IsValid(row)) return null;
         return column.Kind switch
         {
-            ColumnKind.Int64 => column.Int64Values[row].ToString(CultureInfo.InvariantCulture),
-            ColumnKind.Float64 => BitConverter.DoubleToInt64Bits(column.Float64Values[row]).ToString(CultureInfo.InvariantCulture),
-            ColumnKind.Boolean => column.BooleanValues[row].ToString(),
+            ColumnKind.Int64 => column.Int64Reader[row].ToString(CultureInfo.InvariantCulture),
+            ColumnKind.Float64 => BitConverter.DoubleToInt64Bits(column.Float64Reader[row]).ToString(CultureInfo.InvariantCulture),
+            ColumnKind.Boolean => column.BooleanReader[row].ToString(),
             _ => System.Text.Encoding.UTF8.GetString(column.GetStringBytes(row)),
         };
     }
