@@ -66,6 +66,7 @@ internal static class StringChunks
     /// <summary>Dictionary indices of the defined rows [start, start + rows) in time order, looked up in that order.</summary>
     private static int IndexInTimeOrder(StringDictionary dictionary, Column column, TimeOrder order, int start, int rows, int[] levels, int[] indices)
     {
+        if (order.IsIdentity) return IndexInPlace(dictionary, column, start, rows, levels, indices);
         var defined = 0;
         var ends = column.StringEndReader;
         var bytes = column.StringBytes;
@@ -75,6 +76,29 @@ internal static class StringChunks
             var row = order.SourceRow(start + i);
             var from = row == 0 ? 0 : ends[row - 1];
             indices[defined++] = dictionary.GetOrAdd(bytes[from..ends[row]]);
+        }
+        return defined;
+    }
+
+    /// <summary>Rows already in time order: their values are read front to back, a chunk of ends at a time.</summary>
+    private static int IndexInPlace(StringDictionary dictionary, Column column, int start, int rows, int[] levels, int[] indices)
+    {
+        var defined = 0;
+        var bytes = column.StringBytes;
+        var from = start == 0 ? 0 : column.StringEndReader[start - 1];
+        for (var row = start; row < start + rows;)
+        {
+            var k = row >> Column.ChunkShift;
+            var first = column.IsChunked ? k << Column.ChunkShift : 0;
+            var ends = column.StringEndChunk(column.IsChunked ? k : 0)[(row - first)..];
+            var take = Math.Min(ends.Length, start + rows - row);
+            for (var j = 0; j < take; j++)
+            {
+                var end = ends[j];
+                if (levels[row - start + j] != 0) indices[defined++] = dictionary.GetOrAdd(bytes[from..end]);
+                from = end;
+            }
+            row += take;
         }
         return defined;
     }

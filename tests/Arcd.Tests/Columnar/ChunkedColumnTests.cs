@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text;
 using Arcd.Ingest.Columnar;
 using Arcd.Ingest.Parquet;
+using ParquetNet = Parquet;
 
 namespace Arcd.Tests.Columnar;
 
@@ -173,12 +175,60 @@ public class ChunkedColumnTests
                     var expected = Encode(contiguous, order, from, count, compression);
                     var actual = Encode(chunked, order, from, count, compression);
                     Assert.True(expected.AsSpan().SequenceEqual(actual), $"{rows} rows, nulls {nullRate}, range {from}+{count}: {expected.Length} vs {actual.Length} bytes");
+                    AssertReadsBack(actual, chunked, order, from, count);
                 }
                 time.Dispose();
                 chunkedTime.Dispose();
                 foreach (var column in contiguous.Concat(chunked)) column.Dispose();
             }
         }
+    }
+
+    /// <summary>An independent reader (Parquet.Net) sees rows [start, start + rows) of the order, value for value.</summary>
+    private static void AssertReadsBack(byte[] file, List<Column> columns, TimeOrder order, int start, int rows)
+    {
+        using var stream = new MemoryStream(file);
+        var reader = ParquetNet.ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
+        using var group = reader.OpenRowGroupReader(0);
+        var fields = reader.Schema.GetDataFields().ToDictionary(f => f.Name);
+        foreach (var column in columns)
+        {
+            string? Expected(int i)
+            {
+                var row = order.SourceRow(start + i);
+                if (!column.IsValid(row)) return null;
+                return column.Kind switch
+                {
+                    ColumnKind.Int64 => column.Int64Reader[row].ToString(CultureInfo.InvariantCulture),
+                    ColumnKind.Float64 => column.Float64Reader[row].ToString("R", CultureInfo.InvariantCulture),
+                    ColumnKind.Boolean => column.BooleanReader[row].ToString(),
+                    _ => Encoding.UTF8.GetString(column.GetStringBytes(row)),
+                };
+            }
+            string?[] actual = column.Kind switch
+            {
+                ColumnKind.Int64 => Read<long>(group, fields[column.Name], rows).Select(v => v?.ToString(CultureInfo.InvariantCulture)).ToArray(),
+                ColumnKind.Float64 => Read<double>(group, fields[column.Name], rows).Select(v => v?.ToString("R", CultureInfo.InvariantCulture)).ToArray(),
+                ColumnKind.Boolean => Read<bool>(group, fields[column.Name], rows).Select(v => v?.ToString()).ToArray(),
+                _ => ReadStrings(group, fields[column.Name], rows),
+            };
+            for (var i = 0; i < rows; i++) Assert.True(Expected(i) == actual[i], $"{column.Name}, row {start + i}: {Expected(i)} vs {actual[i]}");
+        }
+        reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    private static T?[] Read<T>(ParquetNet.ParquetRowGroupReader group, ParquetNet.Schema.DataField field, int rows) where T : struct
+    {
+        var values = new T?[rows];
+        group.ReadAsync(field, values.AsMemory()).AsTask().GetAwaiter().GetResult();
+        return values;
+    }
+
+    private static string?[] ReadStrings(ParquetNet.ParquetRowGroupReader group, ParquetNet.Schema.DataField field, int rows)
+    {
+        var values = new string?[rows];
+        group.ReadAsync(field, values.AsMemory()).AsTask().GetAwaiter().GetResult();
+        return values;
     }
 
     private static byte[] Encode(List<Column> columns, TimeOrder order, int start, int rows, ParquetCompression compression)
