@@ -41,7 +41,6 @@ public sealed partial class Column
 
     internal ReadOnlySpan<long> Int64Chunk(int k) => ChunkSpan(k, _int64);
     internal ReadOnlySpan<double> Float64Chunk(int k) => ChunkSpan(k, _float64);
-    internal ReadOnlySpan<int> CodeChunk(int k) => _chunked ? RowsOf(_codeChunks![k], k) : _codes.AsSpan(0, Count);
     internal ReadOnlySpan<int> StringEndChunk(int k) => ChunkSpan(k, _stringEnds);
 
     internal ColumnReader<long> Int64Reader => Reader(_int64);
