@@ -41,26 +41,19 @@ internal static class NumberChunks
             // nearly every row.
             if (nulls == 0 && start == 0 && rows == column.Count && limit > 0)
             {
-                if (order.IsIdentity)
+                var bySource = order.IsIdentity ? codes : ArrayPool<int>.Shared.Rent(rows);
+                try
                 {
-                    if (TryEncodeInArrivalOrder(dictionary, column, isDouble, codes, limit))
-                        return WriteDictionary(writer, column.Name, isDouble, dictionary.Values, codes.AsSpan(0, defined), levels, rows, nulls);
-                }
-                else
-                {
-                    var bySource = ArrayPool<int>.Shared.Rent(rows);
-                    try
+                    if (TryEncodeInArrivalOrder(dictionary, column, isDouble, bySource, limit))
                     {
-                        if (TryEncodeInArrivalOrder(dictionary, column, isDouble, bySource, limit))
-                        {
+                        if (!order.IsIdentity)
                             for (var i = 0; i < rows; i++) codes[i] = bySource[order.SourceRow(i)];
-                            return WriteDictionary(writer, column.Name, isDouble, dictionary.Values, codes.AsSpan(0, defined), levels, rows, nulls);
-                        }
+                        return WriteDictionary(writer, column.Name, isDouble, dictionary.Values, codes.AsSpan(0, defined), levels, rows, nulls);
                     }
-                    finally
-                    {
-                        ArrayPool<int>.Shared.Return(bySource);
-                    }
+                }
+                finally
+                {
+                    if (bySource != codes) ArrayPool<int>.Shared.Return(bySource);
                 }
                 limit = 0; // too many distinct values: PLAIN, without hashing them again
             }

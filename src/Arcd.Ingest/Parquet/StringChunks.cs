@@ -88,9 +88,8 @@ internal static class StringChunks
         var from = start == 0 ? 0 : column.StringEndReader[start - 1];
         for (var row = start; row < start + rows;)
         {
-            var k = row >> Column.ChunkShift;
-            var first = column.IsChunked ? k << Column.ChunkShift : 0;
-            var ends = column.StringEndChunk(column.IsChunked ? k : 0)[(row - first)..];
+            var k = column.IsChunked ? row >> Column.ChunkShift : 0;
+            var ends = column.StringEndChunk(k)[(row - (k << Column.ChunkShift))..];
             var take = Math.Min(ends.Length, start + rows - row);
             for (var j = 0; j < take; j++)
             {

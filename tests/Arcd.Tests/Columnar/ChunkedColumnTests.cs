@@ -14,6 +14,16 @@ public class ChunkedColumnTests
 {
     private static readonly ColumnKind[] Kinds = [ColumnKind.Int64, ColumnKind.Float64, ColumnKind.Boolean, ColumnKind.String];
 
+    public static TheoryData<ColumnKind> EveryKind
+    {
+        get
+        {
+            var data = new TheoryData<ColumnKind>();
+            foreach (var kind in Kinds) data.Add(kind);
+            return data;
+        }
+    }
+
     [Fact]
     public void The_chunk_size_is_the_shift_the_readers_use()
     {
@@ -22,10 +32,7 @@ public class ChunkedColumnTests
     }
 
     [Theory]
-    [InlineData(ColumnKind.Int64)]
-    [InlineData(ColumnKind.Float64)]
-    [InlineData(ColumnKind.Boolean)]
-    [InlineData(ColumnKind.String)]
+    [MemberData(nameof(EveryKind))]
     public void Random_batches_fill_a_chunked_column_exactly_as_a_contiguous_one(ColumnKind kind)
     {
         var random = new Random(11 + (int)kind);
@@ -63,10 +70,7 @@ public class ChunkedColumnTests
     }
 
     [Theory]
-    [InlineData(ColumnKind.Int64)]
-    [InlineData(ColumnKind.Float64)]
-    [InlineData(ColumnKind.Boolean)]
-    [InlineData(ColumnKind.String)]
+    [MemberData(nameof(EveryKind))]
     public void Rows_and_nulls_appended_one_at_a_time_cross_chunk_borders_intact(ColumnKind kind)
     {
         var random = new Random(3 + (int)kind);
